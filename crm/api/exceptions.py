@@ -1,0 +1,87 @@
+"""One error shape: ``{"field": ["message"]}`` for 400s, ``{"detail": "..."}`` for the rest."""
+
+import logging
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, IntegrityError, OperationalError
+from django.db.models import ProtectedError, RestrictedError
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from ..services import ServiceError, ServiceForbidden
+
+logger = logging.getLogger(__name__)
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = _(
+        "记录已被他人修改，请刷新后重试。 The record has changed since you read it (stale If-Match or version)."
+    )
+    default_code = "precondition_failed"
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = 428
+    default_detail = _(
+        "修改或删除须带 If-Match 请求头或 version 字段。 Send the If-Match header or the version field to change or delete."
+    )
+    default_code = "precondition_required"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("与现有数据冲突。 The request conflicts with existing data.")
+    default_code = "conflict"
+
+
+class ServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = _("服务繁忙，请稍后重试。 The service is busy; try again shortly.")
+    default_code = "unavailable"
+
+
+def _protected_detail(exc) -> dict:
+    blockers = sorted(
+        {str(obj._meta.verbose_name) for obj in exc.protected_objects}
+        if hasattr(exc, "protected_objects")
+        else {str(obj._meta.verbose_name) for obj in exc.restricted_objects}
+    )
+    return {
+        "detail": str(
+            _("该记录仍被其他记录引用，不能删除：%(kinds)s。 The record is still referenced and cannot be deleted.")
+        )
+        % {"kinds": "、".join(blockers)},
+        "code": "protected",
+    }
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ServiceError):
+        exc = exceptions.ValidationError({exc.field: [exc.message]}, code=exc.code)
+    elif isinstance(exc, ServiceForbidden):
+        exc = exceptions.PermissionDenied(str(exc))
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    elif isinstance(exc, ProtectedError | RestrictedError):
+        return Response(_protected_detail(exc), status=status.HTTP_409_CONFLICT)
+    elif isinstance(exc, IntegrityError):
+        logger.info("integrity error answered with 409: %s", exc)
+        exc = Conflict()
+    elif isinstance(exc, DataError):
+        logger.info("data error answered with 400: %s", exc)
+        exc = exceptions.ValidationError(
+            {"non_field_errors": [_("数据超出允许范围。 A value is out of the allowed range.")]}
+        )
+    elif isinstance(exc, OperationalError):
+        logger.warning("database operational error answered with 503: %s", exc)
+        exc = ServiceUnavailable()
+
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, exceptions.ValidationError) and isinstance(response.data, list):
+        response.data = {"non_field_errors": response.data}
+    return response

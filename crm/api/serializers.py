@@ -1,0 +1,506 @@
+"""Serializers of the v1 contract: ids on write, ids plus display names on read."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .. import services
+from ..choices import AgreementStatus, ProjectStage, RequestStatus, TaskStatus
+from ..models import (
+    Agreement,
+    CapitalArrival,
+    Company,
+    Contact,
+    Industry,
+    Meeting,
+    Milestone,
+    PartnerRequest,
+    Project,
+    ProjectStageChange,
+    Task,
+    Trip,
+    User,
+)
+from ..validators import normalize_credit_code
+
+
+class StrictDateTimeField(serializers.DateTimeField):
+    """A datetime must say its offset: a naive one is ambiguous, so it is refused."""
+
+    default_error_messages = {
+        "naive": _("时间须带时区偏移，例如 2024-10-22T09:30:00+08:00。 A datetime must include its UTC offset."),
+    }
+
+    def enforce_timezone(self, value):
+        if timezone.is_naive(value):
+            self.fail("naive")
+        return super().enforce_timezone(value)
+
+
+@extend_schema_field({"type": "string", "nullable": True, "readOnly": True})
+class NameField(serializers.ReadOnlyField):
+    """The display name of a referenced record (``str()``), or null."""
+
+    def to_representation(self, value):
+        return str(value)
+
+
+class ActiveUserField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        return User.objects.filter(is_active=True)
+
+
+class VisibleProjectField(serializers.PrimaryKeyRelatedField):
+    """A project reference; a confidential project the user may not see does not exist for them."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return Project.objects.visible_to(request.user) if request else Project.objects.none()
+
+
+class VisibleAgreementField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        request = self.context.get("request")
+        return Agreement.objects.visible_to(request.user) if request else Agreement.objects.none()
+
+
+class CRMSerializer(serializers.ModelSerializer):
+    """Adds ``<field>_display`` beside every choice field and names who wrote in the history."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: StrictDateTimeField,
+    }
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name in list(fields):
+            try:
+                model_field = self.Meta.model._meta.get_field(name)
+            except Exception:  # noqa: BLE001  (a declared field that is not a model field)
+                continue
+            if getattr(model_field, "choices", None) and not getattr(model_field, "many_to_many", False):
+                fields[f"{name}_display"] = serializers.CharField(source=f"get_{name}_display", read_only=True)
+        return fields
+
+    @property
+    def acting_user(self):
+        request = self.context.get("request")
+        return getattr(request, "user", None)
+
+    def create(self, validated_data):
+        many = {k: validated_data.pop(k) for k in list(validated_data) if self._is_many(k)}
+        instance = self.Meta.model(**validated_data)
+        instance._history_user = self.acting_user
+        instance.save()
+        for name, value in many.items():
+            getattr(instance, name).set(value)
+        return instance
+
+    def update(self, instance, validated_data):
+        many = {k: validated_data.pop(k) for k in list(validated_data) if self._is_many(k)}
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        instance._history_user = self.acting_user
+        instance.save()
+        for name, value in many.items():
+            getattr(instance, name).set(value)
+        return instance
+
+    def _is_many(self, name):
+        try:
+            return self.Meta.model._meta.get_field(name).many_to_many
+        except Exception:  # noqa: BLE001
+            return False
+
+    def value(self, attrs, name):
+        """The value a field will have after this write (partial updates keep the stored one)."""
+        if name in attrs:
+            return attrs[name]
+        return getattr(self.instance, name, None) if self.instance is not None else None
+
+
+def _refuse_cycle(instance, parent, field: str):
+    """A record cannot be its own ancestor (a group under its own subsidiary)."""
+    seen = set()
+    node = parent
+    while node is not None:
+        if instance is not None and node.pk == instance.pk:
+            raise serializers.ValidationError({field: [_("不能形成循环的上下级关系。 This would make a cycle.")]})
+        if node.pk in seen or len(seen) > 100:
+            break
+        seen.add(node.pk)
+        node = node.parent
+    return parent
+
+
+READ_ONLY_BASE = ("id", "version", "created_at", "updated_at")
+
+
+class IndustrySerializer(CRMSerializer):
+    parent_name = serializers.CharField(source="parent.name", read_only=True, default=None)
+
+    class Meta:
+        model = Industry
+        fields = ["id", "name", "name_en", "code", "parent", "parent_name", *READ_ONLY_BASE[1:]]
+        read_only_fields = READ_ONLY_BASE
+
+    def validate_parent(self, value):
+        return _refuse_cycle(self.instance, value, "parent")
+
+
+class CompanySerializer(CRMSerializer):
+    credit_code = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=50), max_length=50, required=False, default=list
+    )
+    parent_name = serializers.CharField(source="parent.name", read_only=True, default=None)
+    owner = ActiveUserField(required=False, allow_null=True)
+    owner_name = NameField(source="owner")
+    country = serializers.RegexField(
+        r"^[A-Za-z]{2}$",
+        required=False,
+        error_messages={
+            "invalid": _("请填写 ISO 3166 两位国家代码，例如 CN。 Use an ISO 3166 alpha-2 code such as CN.")
+        },
+    )
+
+    class Meta:
+        model = Company
+        fields = [
+            "id", "name", "short_name", "name_en", "kind", "credit_code", "parent", "parent_name", "industries",
+            "city", "province", "country", "fortune500_rank", "is_listed", "is_local_origin", "is_home_side",
+            "website", "description", "owner", "owner_name", "tags", *READ_ONLY_BASE[1:],
+        ]  # fmt: skip
+        read_only_fields = READ_ONLY_BASE
+        extra_kwargs = {"fortune500_rank": {"min_value": 1, "max_value": 500}}
+
+    def validate_credit_code(self, value):
+        code = normalize_credit_code(value)
+        if not code:
+            return ""
+        from django.core.exceptions import ValidationError as DjangoValidationError
+
+        from ..validators import validate_credit_code
+
+        try:
+            validate_credit_code(code)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
+        duplicate = Company.objects.filter(credit_code=code)
+        if self.instance is not None:
+            duplicate = duplicate.exclude(pk=self.instance.pk)
+        if duplicate.exists():
+            raise serializers.ValidationError(
+                _("该统一社会信用代码已登记。 A company with this credit code already exists."), code="unique"
+            )
+        return code
+
+    def validate_country(self, value):
+        return value.upper()
+
+    def validate_parent(self, value):
+        return _refuse_cycle(self.instance, value, "parent")
+
+
+class ContactSerializer(CRMSerializer):
+    company_name = serializers.CharField(source="company.name", read_only=True)
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id", "company", "company_name", "name", "name_en", "title", "phone", "email", "notes",
+            *READ_ONLY_BASE[1:],
+        ]  # fmt: skip
+        read_only_fields = READ_ONLY_BASE
+
+
+class TripSerializer(CRMSerializer):
+    leader_name = serializers.CharField(source="leader.name", read_only=True, default=None)
+    owner = ActiveUserField(required=False, allow_null=True)
+
+    class Meta:
+        model = Trip
+        fields = [
+            "id", "title", "destination", "start_date", "end_date", "leader", "leader_name", "members",
+            "purpose", "summary", "owner", *READ_ONLY_BASE[1:],
+        ]  # fmt: skip
+        read_only_fields = READ_ONLY_BASE
+
+    def validate(self, attrs):
+        start, end = self.value(attrs, "start_date"), self.value(attrs, "end_date")
+        if start and end and end < start:
+            raise serializers.ValidationError(
+                {"end_date": [_("返回日期不能早于出发日期。 The end date cannot be before the start date.")]}
+            )
+        return attrs
+
+
+class MeetingSerializer(CRMSerializer):
+    trip_title = serializers.CharField(source="trip.title", read_only=True, default=None)
+    owner = ActiveUserField(required=False, allow_null=True)
+    owner_name = NameField(source="owner")
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "id", "title", "kind", "starts_at", "ends_at", "location", "trip", "trip_title", "companies",
+            "attendees", "owner", "owner_name", "summary", "outcomes", *READ_ONLY_BASE[1:],
+        ]  # fmt: skip
+        read_only_fields = READ_ONLY_BASE
+
+    def validate(self, attrs):
+        start, end = self.value(attrs, "starts_at"), self.value(attrs, "ends_at")
+        if start and end and end < start:
+            raise serializers.ValidationError(
+                {"ends_at": [_("结束时间不能早于开始时间。 The end cannot be before the start.")]}
+            )
+        return attrs
+
+
+class PartnerRequestSerializer(CRMSerializer):
+    company_name = serializers.CharField(source="company.name", read_only=True)
+    assignee = ActiveUserField(required=False, allow_null=True)
+    assignee_name = NameField(source="assignee")
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PartnerRequest
+        fields = [
+            "id", "company", "company_name", "meeting", "raised_on", "category", "description", "status",
+            "assignee", "assignee_name", "due_on", "resolved_on", "resolution", "overdue", *READ_ONLY_BASE[1:],
+        ]  # fmt: skip
+        read_only_fields = READ_ONLY_BASE
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_overdue(self, obj) -> bool:
+        return obj.status in (RequestStatus.OPEN, RequestStatus.IN_PROGRESS) and bool(
+            obj.due_on and obj.due_on < services.today()
+        )
+
+    def validate(self, attrs):
+        status = self.value(attrs, "status")
+        closed = status in (RequestStatus.RESOLVED, RequestStatus.DECLINED)
+        if closed and not self.value(attrs, "resolved_on"):
+            attrs["resolved_on"] = services.today()
+        if not closed and "status" in attrs:
+            attrs["resolved_on"] = None
+        raised, resolved = self.value(attrs, "raised_on"), self.value(attrs, "resolved_on")
+        if raised and resolved and resolved < raised:
+            raise serializers.ValidationError(
+                {"resolved_on": [_("办结日期不能早于提出日期。 It cannot be resolved before it was raised.")]}
+            )
+        return attrs
+
+
+class AgreementSerializer(CRMSerializer):
+    project = VisibleProjectField(required=False, allow_null=True)
+    project_name = serializers.CharField(source="project.name", read_only=True, default=None)
+    meeting_title = serializers.CharField(source="meeting.title", read_only=True, default=None)
+
+    class Meta:
+        model = Agreement
+        fields = [
+            "id", "title", "kind", "companies", "signed_on", "meeting", "meeting_title", "project", "project_name",
+            "amount", "status", "summary", *READ_ONLY_BASE[1:],
+        ]  # fmt: skip
+        read_only_fields = READ_ONLY_BASE
+
+    def validate(self, attrs):
+        signed_on = attrs.get("signed_on")
+        if signed_on and signed_on > services.today():
+            raise serializers.ValidationError(
+                {"signed_on": [_("签约日期不能晚于今天。 The signing date cannot be in the future.")]}
+            )
+        return attrs
+
+    def _sign_if_needed(self, agreement, was_signed: bool):
+        if agreement.status == AgreementStatus.SIGNED and not was_signed:
+            services.agreement_sign(agreement=agreement, user=self.acting_user, signed_on=agreement.signed_on)
+
+    def create(self, validated_data):
+        agreement = super().create(validated_data)
+        self._sign_if_needed(agreement, was_signed=False)
+        return agreement
+
+    def update(self, instance, validated_data):
+        was_signed = instance.status != AgreementStatus.DRAFT
+        agreement = super().update(instance, validated_data)
+        self._sign_if_needed(agreement, was_signed)
+        return agreement
+
+
+class ProjectSerializer(CRMSerializer):
+    owner = ActiveUserField(required=False, allow_null=True)
+    owner_name = NameField(source="owner")
+    company_name = serializers.CharField(source="company.name", read_only=True, default=None)
+    arrived_investment = serializers.DecimalField(max_digits=17, decimal_places=2, read_only=True)
+    stage_reason = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=2000,
+        help_text="Why the stage changes (kept in the stage history).",
+    )  # fmt: skip
+
+    class Meta:
+        model = Project
+        fields = [
+            "id", "name", "code_name", "is_confidential", "team", "company", "company_name", "industries", "kind",
+            "total_investment", "contracted_investment", "arrived_investment", "jobs_planned", "location",
+            "stage", "stage_changed_on", "stage_reason", "owner", "owner_name", "description",
+            *READ_ONLY_BASE[1:],
+        ]  # fmt: skip
+        read_only_fields = (*READ_ONLY_BASE, "stage_changed_on")
+
+    def create(self, validated_data):
+        validated_data.pop("stage_reason", None)
+        validated_data.setdefault("owner", self.acting_user)
+        return services.project_create(user=self.acting_user, **validated_data)
+
+    def update(self, instance, validated_data):
+        reason = validated_data.pop("stage_reason", "")
+        new_stage = validated_data.pop("stage", instance.stage)
+        project = super().update(instance, validated_data)
+        if new_stage != project.stage:
+            services.project_change_stage(project=project, to_stage=new_stage, user=self.acting_user, reason=reason)
+        return project
+
+
+class StageChangeSerializer(serializers.ModelSerializer):
+    changed_by_name = NameField(source="changed_by")
+
+    class Meta:
+        model = ProjectStageChange
+        fields = [
+            "id", "from_stage", "to_stage", "changed_on", "changed_at", "changed_by", "changed_by_name", "reason",
+            "is_correction",
+        ]  # fmt: skip
+
+
+class StageChangeRequestSerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=ProjectStage.choices)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    changed_on = serializers.DateField(required=False, allow_null=True, default=None)
+    version = serializers.IntegerField(required=False, help_text="The version read; a stale one answers 412.")
+
+
+class CapitalArrivalSerializer(CRMSerializer):
+    project = VisibleProjectField()
+    project_name = serializers.CharField(source="project.name", read_only=True)
+
+    class Meta:
+        model = CapitalArrival
+        fields = ["id", "project", "project_name", "amount", "arrived_on", "note", *READ_ONLY_BASE[1:]]
+        read_only_fields = READ_ONLY_BASE
+
+    def validate_amount(self, value):
+        if value <= 0:
+            raise serializers.ValidationError(_("到位金额必须大于零。 The amount must be greater than zero."))
+        return value
+
+
+class MilestoneSerializer(CRMSerializer):
+    project = VisibleProjectField()
+    project_name = serializers.CharField(source="project.name", read_only=True)
+    assignee = ActiveUserField(required=False, allow_null=True)
+    assignee_name = NameField(source="assignee")
+    done = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Milestone
+        fields = [
+            "id", "project", "project_name", "title", "kind", "due_on", "done_on", "done", "overdue", "assignee",
+            "assignee_name", "notes", *READ_ONLY_BASE[1:],
+        ]  # fmt: skip
+        read_only_fields = READ_ONLY_BASE
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_done(self, obj) -> bool:
+        return obj.done_on is not None
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_overdue(self, obj) -> bool:
+        return obj.done_on is None and obj.due_on < services.today()
+
+    def validate_done_on(self, value):
+        if value and value > services.today():
+            raise serializers.ValidationError(_("完成日期不能晚于今天。 A milestone cannot be done in the future."))
+        return value
+
+    def update(self, instance, validated_data):
+        if "done_on" not in validated_data or validated_data["done_on"] == instance.done_on:
+            return super().update(instance, validated_data)
+        done_on = validated_data.pop("done_on")
+        milestone = super().update(instance, validated_data) if validated_data else instance
+        if done_on is None:
+            return services.milestone_reopen(milestone=milestone, user=self.acting_user)
+        return services.milestone_complete(milestone=milestone, user=self.acting_user, done_on=done_on)
+
+
+class TaskSerializer(CRMSerializer):
+    assignee = ActiveUserField(required=False, allow_null=True)
+    assignee_name = NameField(source="assignee")
+    project = VisibleProjectField(required=False, allow_null=True)
+    agreement = VisibleAgreementField(required=False, allow_null=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Task
+        fields = [
+            "id", "title", "description", "assignee", "assignee_name", "due_on", "priority", "status", "company",
+            "meeting", "agreement", "project", "done_at", "overdue", *READ_ONLY_BASE[1:],
+        ]  # fmt: skip
+        read_only_fields = (*READ_ONLY_BASE, "done_at")
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_overdue(self, obj) -> bool:
+        return obj.status in (TaskStatus.OPEN, TaskStatus.IN_PROGRESS) and bool(
+            obj.due_on and obj.due_on < services.today()
+        )
+
+    def create(self, validated_data):
+        status = validated_data.pop("status", TaskStatus.OPEN)
+        task = super().create(validated_data)
+        if status != TaskStatus.OPEN:
+            services.task_set_status(task=task, status=status, user=self.acting_user)
+        return task
+
+    def update(self, instance, validated_data):
+        status = validated_data.pop("status", instance.status)
+        task = super().update(instance, validated_data)
+        if status != task.status:
+            services.task_set_status(task=task, status=status, user=self.acting_user)
+        return task
+
+
+class UserSerializer(serializers.ModelSerializer):
+    groups = serializers.SerializerMethodField()
+    language_display = serializers.CharField(source="get_language_display", read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "full_name", "email", "language", "language_display", "groups", "is_active"]
+        read_only_fields = fields
+
+    @extend_schema_field({"type": "array", "items": {"type": "string", "enum": ["viewer", "editor", "manager"]}})
+    def get_groups(self, obj) -> list[str]:
+        return sorted(obj.roles)
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=1024, trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class MeSerializer(UserSerializer):
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "is_superuser"]
+        read_only_fields = fields

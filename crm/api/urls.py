@@ -1,0 +1,24 @@
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter()
+router.register("users", views.UserViewSet, basename="user")
+router.register("industries", views.IndustryViewSet, basename="industry")
+router.register("companies", views.CompanyViewSet, basename="company")
+router.register("contacts", views.ContactViewSet, basename="contact")
+router.register("trips", views.TripViewSet, basename="trip")
+router.register("meetings", views.MeetingViewSet, basename="meeting")
+router.register("requests", views.PartnerRequestViewSet, basename="request")
+router.register("agreements", views.AgreementViewSet, basename="agreement")
+router.register("projects", views.ProjectViewSet, basename="project")
+router.register("capital-arrivals", views.CapitalArrivalViewSet, basename="capitalarrival")
+router.register("milestones", views.MilestoneViewSet, basename="milestone")
+router.register("tasks", views.TaskViewSet, basename="task")
+
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="auth-token"),
+    path("auth/me/", views.MeView.as_view(), name="auth-me"),
+    *router.urls,
+]

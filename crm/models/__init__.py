@@ -1,0 +1,23 @@
+from .agreements import Agreement
+from .companies import Company, Contact, Industry
+from .meetings import Meeting, PartnerRequest, Trip
+from .projects import CapitalArrival, Milestone, Project, ProjectStageChange
+from .tasks import Task
+from .users import ROLE_NAMES, User
+
+__all__ = [
+    "ROLE_NAMES",
+    "Agreement",
+    "CapitalArrival",
+    "Company",
+    "Contact",
+    "Industry",
+    "Meeting",
+    "Milestone",
+    "PartnerRequest",
+    "Project",
+    "ProjectStageChange",
+    "Task",
+    "Trip",
+    "User",
+]

@@ -1,0 +1,203 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from ..choices import MilestoneKind, ProjectKind, ProjectStage
+from ..validators import MAX_AMOUNT
+from .base import TrackedModel
+from .companies import Company, Industry
+
+AMOUNT_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(MAX_AMOUNT))]
+
+
+def amount_field(verbose_name, **kwargs):
+    """CNY yuan with fen; at most 10^14 yuan."""
+    return models.DecimalField(verbose_name, max_digits=17, decimal_places=2, validators=AMOUNT_VALIDATORS, **kwargs)
+
+
+def amount_range(field: str) -> Q:
+    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": 0, f"{field}__lte": MAX_AMOUNT})
+
+
+class ProjectQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Confidential projects exist only for their owner, their team and the managers."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_manager:
+            return self
+        return self.exclude(pk__in=Project.hidden_from(user))
+
+
+class Project(TrackedModel):
+    """An investment project followed from the first lead to full production."""
+
+    name = models.CharField(_("项目名称"), max_length=200)
+    code_name = models.CharField(_("项目代号"), max_length=100, blank=True)
+    is_confidential = models.BooleanField(_("保密项目"), default=False)
+    team = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("项目组"), blank=True, related_name="project_teams"
+    )
+    company = models.ForeignKey(
+        Company, verbose_name=_("投资方"), null=True, blank=True, on_delete=models.PROTECT, related_name="projects"
+    )
+    industries = models.ManyToManyField(Industry, verbose_name=_("产业"), blank=True, related_name="projects")
+    kind = models.CharField(_("项目类型"), max_length=32, choices=ProjectKind.choices, default=ProjectKind.INDUSTRIAL)
+    total_investment = amount_field(_("总投资（元）"), null=True, blank=True)
+    contracted_investment = amount_field(_("合同投资（元）"), null=True, blank=True)
+    jobs_planned = models.PositiveIntegerField(_("计划就业人数"), null=True, blank=True)
+    location = models.CharField(_("落户地"), max_length=100, blank=True)
+    stage = models.CharField(_("阶段"), max_length=32, choices=ProjectStage.choices, default=ProjectStage.LEAD)
+    stage_changed_on = models.DateField(_("阶段变更日期"), null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("负责人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_projects",
+    )
+    description = models.TextField(_("项目简介"), blank=True)
+    search_text = models.TextField(editable=False, blank=True, default="")
+    history = HistoricalRecords(m2m_fields=[industries, team], excluded_fields=["search_text"])
+
+    search_source_fields = ("name", "code_name", "location")
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("项目")
+        verbose_name_plural = _("项目")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=amount_range("total_investment"), name="project_total_investment_range"),
+            models.CheckConstraint(
+                condition=amount_range("contracted_investment"), name="project_contracted_investment_range"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @staticmethod
+    def hidden_from(user):
+        """Ids of the confidential projects this user may not know of (a subquery)."""
+        if user.is_manager:
+            return Project.objects.none().values("pk")
+        in_team = Project.team.through.objects.filter(project_id=OuterRef("pk"), user_id=user.pk)
+        return (
+            Project.objects.filter(is_confidential=True).exclude(owner_id=user.pk).exclude(Exists(in_team)).values("pk")
+        )
+
+    def is_visible_to(self, user) -> bool:
+        if not self.is_confidential or user.is_manager or self.owner_id == user.pk:
+            return True
+        return self.team.filter(pk=user.pk).exists()
+
+
+class ProjectStageChange(models.Model):
+    """One move of a project from one stage to another, with who, when and why."""
+
+    project = models.ForeignKey(Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.CharField(_("原阶段"), max_length=32, choices=ProjectStage.choices, blank=True)
+    to_stage = models.CharField(_("新阶段"), max_length=32, choices=ProjectStage.choices)
+    changed_on = models.DateField(_("变更日期"))
+    changed_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.TextField(_("原因"), blank=True)
+    is_correction = models.BooleanField(_("更正"), default=False)
+
+    class Meta:
+        verbose_name = _("阶段变更")
+        verbose_name_plural = _("阶段变更")
+        ordering = ["project", "changed_at", "id"]
+        indexes = [models.Index(fields=["project", "changed_at"])]
+
+    def __str__(self):
+        return f"{self.project}：{self.get_from_stage_display()} → {self.get_to_stage_display()}"
+
+
+class ProjectChildQuerySet(models.QuerySet):
+    """Records hanging from a project share its confidentiality."""
+
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_manager:
+            return self
+        return self.exclude(project_id__in=Project.hidden_from(user))
+
+
+class CapitalArrival(TrackedModel):
+    """Capital that actually arrived for a project (资金到位), one ledger line each."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("项目"), on_delete=models.PROTECT, related_name="capital_arrivals"
+    )
+    amount = amount_field(_("到位金额（元）"))
+    arrived_on = models.DateField(_("到位日期"))
+    note = models.TextField(_("说明"), blank=True)
+    history = HistoricalRecords()
+
+    objects = ProjectChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("资金到位")
+        verbose_name_plural = _("资金到位")
+        ordering = ["-arrived_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0, amount__lte=MAX_AMOUNT), name="capital_arrival_amount_range"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.project} {self.arrived_on:%Y-%m-%d} {self.amount}"
+
+
+class Milestone(TrackedModel):
+    """A date the city holds a project to (节点)."""
+
+    project = models.ForeignKey(Project, verbose_name=_("项目"), on_delete=models.PROTECT, related_name="milestones")
+    title = models.CharField(_("名称"), max_length=200)
+    kind = models.CharField(_("类型"), max_length=32, choices=MilestoneKind.choices, default=MilestoneKind.OTHER)
+    due_on = models.DateField(_("计划日期"))
+    done_on = models.DateField(_("完成日期"), null=True, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("经办人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_milestones",
+    )
+    notes = models.TextField(_("备注"), blank=True)
+    search_text = models.TextField(editable=False, blank=True, default="")
+    history = HistoricalRecords(excluded_fields=["search_text"])
+
+    search_source_fields = ("title",)
+
+    objects = ProjectChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("节点")
+        verbose_name_plural = _("节点")
+        ordering = ["due_on", "id"]
+        indexes = [
+            models.Index(fields=["due_on"], condition=Q(done_on__isnull=True), name="milestone_open_due_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.project}：{self.title}"
