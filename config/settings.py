@@ -118,6 +118,8 @@ DATABASES = {
 }
 _db = DATABASES["default"]
 if _db["ENGINE"] == "django.db.backends.sqlite3":
+    if str(_db["NAME"]).startswith(str(VAR_DIR)):
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
     # The web server, the worker and beat share the file: WAL lets readers go on during a
     # write, IMMEDIATE transactions take the write lock up front instead of failing midway.
     _db.setdefault("OPTIONS", {})
