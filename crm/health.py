@@ -20,7 +20,7 @@ def check_broker() -> str:
     from config.celery import app
 
     try:
-        with app.connection_for_write() as conn:
+        with app.connection_for_write(app.conf.broker_url) as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
             conn.default_channel  # noqa: B018  (opens the channel: a real round trip for Redis)
     except Exception as exc:  # noqa: BLE001

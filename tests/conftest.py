@@ -53,3 +53,31 @@ def viewer_api(viewer):
 @pytest.fixture
 def anon_api():
     return APIClient()
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    import os
+
+    url = os.environ.get("TEST_REDIS_URL", "")
+    if not url:
+        pytest.fail(
+            "These tests need a real Redis: install redis-server (apt-get install redis-server), "
+            "start one on 127.0.0.1:6379, or set TEST_REDIS_URL."
+        )
+    return url
+
+
+@pytest.fixture(scope="session")
+def celery_worker(redis_url, django_db_setup, django_db_blocker):
+    """A real Celery worker (threads, in this process) consuming from the real Redis broker."""
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    assert app.conf.broker_url == redis_url, "the bootstrap must point Celery at the test Redis"
+    app.loader.import_module("celery.contrib.testing.tasks")
+    with django_db_blocker.unblock():
+        app.control.purge()
+        with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=10) as worker:
+            yield worker

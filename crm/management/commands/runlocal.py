@@ -52,7 +52,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         var = settings.VAR_DIR
-        for folder in (var, settings.CELERY_BROKER_FOLDER, Path(settings.EMAIL_FILE_PATH), settings.MEDIA_ROOT):
+        folders = (var, settings.CELERY_BROKER_FOLDER, Path(settings.EMAIL_FILE_PATH), settings.MEDIA_ROOT)
+        for folder in (*folders, var / "celery-results", var / "broker-processed"):
             Path(folder).mkdir(parents=True, exist_ok=True)
         port = settings.PORT
         if not options["setup_only"] and not port_is_free(port):

@@ -1,0 +1,88 @@
+"""The production guard: with DEBUG off, settings refuse to start without what they need."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+STRONG_KEY = "k3y-" + "x7Qp9LmZ2vB8nR4tW6yC1dF5gH0jK3sA" * 2
+
+
+def load_settings(**env) -> subprocess.CompletedProcess:
+    """Import the settings in a fresh interpreter with exactly this environment."""
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"}}
+    clean.update(env)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)",
+        ],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off():
+    result = load_settings(DEBUG="false", ALLOWED_HOSTS="crm.example.org")
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+    assert "set the SECRET_KEY environment variable" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "weak_key",
+    ["short-key", "django-insecure-" + "a1b2c3d4e5" * 6, "a" * 80],
+    ids=["too-short", "insecure-prefix", "too-few-distinct-characters"],
+)
+def test_it_refuses_a_weak_secret_key_when_debug_is_off(weak_key):
+    result = load_settings(DEBUG="false", SECRET_KEY=weak_key, ALLOWED_HOSTS="crm.example.org")
+    assert result.returncode != 0
+    assert "SECRET_KEY is too weak" in result.stderr
+
+
+def test_it_refuses_to_start_with_empty_allowed_hosts_when_debug_is_off():
+    result = load_settings(DEBUG="false", SECRET_KEY=STRONG_KEY)
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS is empty" in result.stderr
+    assert "set the ALLOWED_HOSTS environment variable" in result.stderr
+
+
+def test_it_starts_with_debug_off_when_everything_is_set():
+    result = load_settings(DEBUG="false", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="crm.example.org")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_it_starts_for_local_use_with_no_variables_at_all():
+    result = load_settings()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+
+
+def test_the_deploy_checks_pass_with_production_settings(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"}}
+    env.update(DEBUG="false", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="crm.example.org", VAR_DIR=str(tmp_path))
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_it_reads_language_and_time_zone_as_the_bureau_needs(settings):
+    assert settings.LANGUAGE_CODE == "zh-hans"
+    assert [code for code, _ in settings.LANGUAGES] == ["zh-hans", "en"]
+    assert settings.TIME_ZONE == "Asia/Shanghai"
+    assert settings.USE_TZ is True
+    assert "django.middleware.locale.LocaleMiddleware" in settings.MIDDLEWARE
