@@ -29,7 +29,7 @@ def _create_broker_folder(sender, **kwargs):
 
     if str(sender.conf.broker_url).startswith("filesystem://"):
         settings.CELERY_BROKER_FOLDER.mkdir(parents=True, exist_ok=True)
-        for key in ("processed_folder",):
+        for key in ("processed_folder", "control_folder"):
             folder = sender.conf.broker_transport_options.get(key)
             if folder:
                 os.makedirs(folder, exist_ok=True)
