@@ -140,6 +140,7 @@ def test_make_run_serves_runs_tasks_and_stops_everything(tmp_path):
         )
         assert pong == "pong"
         assert list((tmp_path / "broker").iterdir()) == []  # consumed, nothing left queued
+        assert not (ROOT / "control").exists()  # the broker keeps its files under VAR_DIR only
 
         output = stack.output()
         assert f"http://127.0.0.1:{port}/admin/" in output
