@@ -27,6 +27,8 @@ def _create_broker_folder(sender, **kwargs):
     """The filesystem transport needs its folders to exist before the first message."""
     from django.conf import settings
 
+    if str(sender.conf.result_backend or "").startswith("file://"):
+        os.makedirs(sender.conf.result_backend[len("file://") :], exist_ok=True)
     if str(sender.conf.broker_url).startswith("filesystem://"):
         settings.CELERY_BROKER_FOLDER.mkdir(parents=True, exist_ok=True)
         for key in ("processed_folder", "control_folder"):

@@ -126,6 +126,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["OPTIONS"].setdefault("timeout", 20)
     _db["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
     _db["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+    # A file, not memory, so that a worker or server started by a test shares the test database.
+    _db.setdefault("TEST", {"NAME": str(VAR_DIR / "test-crm.sqlite3")})
 else:
     _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     _db["CONN_HEALTH_CHECKS"] = True
@@ -301,3 +303,13 @@ LOGGING = {
 }
 
 AUTHENTICATION_BACKENDS = ["crm.auth.RoleModelBackend"]
+
+# Reminder sweep (see docs/reminders.md) ------------------------------------------------------
+REMINDER_SEND_HOUR = env.int("REMINDER_SEND_HOUR", default=8)  # local time of day reminders go out
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=6)
+REMINDER_BACKOFF_SECONDS = [
+    int(s) for s in env.list("REMINDER_BACKOFF_SECONDS", default=["60", "300", "900", "3600", "14400"])
+]
+REMINDER_LEASE_SECONDS = env.int("REMINDER_LEASE_SECONDS", default=300)
+REMINDER_MAX_EMAILS_PER_SWEEP = env.int("REMINDER_MAX_EMAILS_PER_SWEEP", default=200)
+REMINDER_LATE_AFTER_HOURS = env.int("REMINDER_LATE_AFTER_HOURS", default=12)

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from crm.calendar import calendar_feed
 from crm.health import healthz
 
 admin.site.site_header = "招商引资 CRM"
@@ -13,6 +14,7 @@ admin.site.index_title = "工作台"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("calendar/<str:token>.ics", calendar_feed, name="calendar-feed"),
     path("api/v1/", include("crm.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

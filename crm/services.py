@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .choices import OFF_PATH_STAGES, STAGE_ORDER, AgreementStatus, ProjectStage, TaskStatus
-from .models import Agreement, Milestone, Project, ProjectStageChange, Task, User
+from .models import Agreement, Milestone, Project, ProjectStageChange, ReminderSubject, Task, User
 
 
 class ServiceError(Exception):
@@ -41,6 +41,16 @@ def _attribute(instance, user: User | None, reason: str = "") -> None:
     instance._history_user = user
     if reason:
         instance._change_reason = reason
+
+
+# Reminders ------------------------------------------------------------------------------------
+
+
+def cancel_reminders(*, subject: str, object_id: int, keep_due_on: dt.date | None = None) -> int:
+    """Pending reminders of an item that is done, cancelled or rescheduled will not be sent."""
+    from .reminders import cancel_pending
+
+    return cancel_pending(subject=subject, object_id=object_id, keep_due_on=keep_due_on)
 
 
 # Projects -----------------------------------------------------------------------------------
@@ -149,6 +159,7 @@ def milestone_complete(*, milestone: Milestone, user: User | None, done_on: dt.d
     milestone.done_on = done_on
     _attribute(milestone, user, _("完成节点"))
     milestone.save()
+    cancel_reminders(subject=ReminderSubject.MILESTONE, object_id=milestone.pk)
     return milestone
 
 
@@ -173,6 +184,8 @@ def task_set_status(*, task: Task, status: str, user: User | None) -> Task:
         task.done_at = None
     _attribute(task, user, _("事项状态：%(status)s") % {"status": status})
     task.save()
+    if status in (TaskStatus.DONE, TaskStatus.CANCELLED):
+        cancel_reminders(subject=ReminderSubject.TASK, object_id=task.pk)
     return task
 
 

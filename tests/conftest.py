@@ -81,3 +81,20 @@ def celery_worker(redis_url, django_db_setup, django_db_blocker):
         app.control.purge()
         with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=10) as worker:
             yield worker
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server; Django's email goes to it over SMTP (not locmem) for this test."""
+    from tests.smtp import SMTPServer
+
+    server = SMTPServer().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    yield server
+    server.stop()

@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from . import views
+from .reminders import CalendarTokenView, ReminderViewSet
 
 router = DefaultRouter()
 router.register("users", views.UserViewSet, basename="user")
@@ -16,9 +17,11 @@ router.register("projects", views.ProjectViewSet, basename="project")
 router.register("capital-arrivals", views.CapitalArrivalViewSet, basename="capitalarrival")
 router.register("milestones", views.MilestoneViewSet, basename="milestone")
 router.register("tasks", views.TaskViewSet, basename="task")
+router.register("reminders", ReminderViewSet, basename="reminder")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
     path("auth/me/", views.MeView.as_view(), name="auth-me"),
+    path("auth/me/calendar/", CalendarTokenView.as_view(), name="auth-me-calendar"),
     *router.urls,
 ]

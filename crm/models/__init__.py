@@ -2,6 +2,7 @@ from .agreements import Agreement
 from .companies import Company, Contact, Industry
 from .meetings import Meeting, PartnerRequest, Trip
 from .projects import CapitalArrival, Milestone, Project, ProjectStageChange
+from .reminders import Reminder, ReminderReason, ReminderStatus, ReminderSubject, ReminderSweep
 from .tasks import Task
 from .users import ROLE_NAMES, User
 
@@ -16,6 +17,11 @@ __all__ = [
     "Milestone",
     "PartnerRequest",
     "Project",
+    "Reminder",
+    "ReminderReason",
+    "ReminderStatus",
+    "ReminderSubject",
+    "ReminderSweep",
     "ProjectStageChange",
     "Task",
     "Trip",

@@ -1,0 +1,105 @@
+"""Reminders, read-only: managers see all, everyone else their own. And the calendar token."""
+
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import reminders
+from ..calendar import feed_url
+from ..models import Reminder, ReminderReason, ReminderStatus, ReminderSubject, User
+from .permissions import IsAuthenticatedUser
+
+READ_ERRORS = {
+    401: OpenApiResponse(description="Not authenticated"),
+    403: OpenApiResponse(description="Forbidden for this role"),
+    404: OpenApiResponse(description="Not found"),
+}
+
+
+class ReminderSerializer(serializers.ModelSerializer):
+    recipient_name = serializers.CharField(source="recipient.__str__", read_only=True)
+    subject_display = serializers.CharField(source="get_subject_display", read_only=True)
+    reason_display = serializers.CharField(source="get_reason_display", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Reminder
+        fields = [
+            "id", "subject", "subject_display", "object_id", "occurrence", "reason", "reason_display", "title",
+            "due_on", "recipient", "recipient_name", "status", "status_display", "scheduled_for", "attempts",
+            "next_attempt_at", "last_error", "sent_at", "is_late", "message_id", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ReminderFilterSet(filters.FilterSet):
+    status = filters.MultipleChoiceFilter(choices=ReminderStatus.choices)
+    subject = filters.ChoiceFilter(choices=ReminderSubject.choices)
+    reason = filters.ChoiceFilter(choices=ReminderReason.choices)
+    recipient = filters.ModelChoiceFilter(queryset=User.objects.all())
+
+    class Meta:
+        model = Reminder
+        fields = {"object_id": ["exact"], "scheduled_for": ["gte", "lte"]}
+
+
+class ReminderHealthSerializer(serializers.Serializer):
+    last_sweep_at = serializers.DateTimeField(allow_null=True)
+    last_sweep_error = serializers.CharField(allow_blank=True)
+    pending = serializers.IntegerField()
+    sending = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    oldest_pending_scheduled_for = serializers.DateTimeField(allow_null=True)
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: ReminderSerializer(many=True), 400: OpenApiResponse(), **READ_ERRORS}),
+    retrieve=extend_schema(responses={200: ReminderSerializer, **READ_ERRORS}),
+)
+class ReminderViewSet(viewsets.ReadOnlyModelViewSet):
+    """Reminder emails and their delivery state."""
+
+    queryset = Reminder.objects.none()
+    serializer_class = ReminderSerializer
+    filterset_class = ReminderFilterSet
+    search_fields = ["title"]
+    ordering_fields = ["scheduled_for", "due_on", "sent_at", "id"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        rows = Reminder.objects.select_related("recipient").order_by("-scheduled_for", "-id")
+        if self.request.user.is_manager:
+            return rows
+        return rows.filter(recipient=self.request.user)
+
+    @extend_schema(responses={200: ReminderHealthSerializer, **READ_ERRORS}, filters=False)
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    def health(self, request):
+        """Last sweep time, pending, failed and the oldest pending reminder."""
+        return Response(ReminderHealthSerializer(reminders.health()).data)
+
+
+class CalendarTokenView(APIView):
+    """Your calendar feed: POST makes a new secret URL (the old one stops working), DELETE revokes it."""
+
+    permission_classes = [IsAuthenticatedUser]
+    feed = inline_serializer("CalendarFeed", {"url": serializers.CharField(allow_null=True)})
+
+    @extend_schema(responses={200: feed, 401: OpenApiResponse(description="Not authenticated")})
+    def get(self, request):
+        user = request.user
+        return Response({"url": feed_url(user) if user.ical_token else None})
+
+    @extend_schema(request=None, responses={200: feed, 401: OpenApiResponse(description="Not authenticated")})
+    def post(self, request):
+        user = User.objects.get(pk=request.user.pk)
+        user.rotate_ical_token()
+        return Response({"url": feed_url(user)})
+
+    @extend_schema(responses={204: None, 401: OpenApiResponse(description="Not authenticated")})
+    def delete(self, request):
+        User.objects.filter(pk=request.user.pk).update(ical_token="")
+        return Response(status=204)
