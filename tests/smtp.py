@@ -23,7 +23,8 @@ class RecordingHandler:
     def __init__(self):
         self.messages: list[EmailMessage] = []
         self.refuse: set[str] = set()  # addresses answered 550 at RCPT
-        self.stall_seconds = 0.0  # DATA waits this long before answering
+        self.stall_seconds = 0.0  # DATA waits this long, then answers 451 and keeps nothing
+        self.stalled: list[EmailMessage] = []  # messages received while stalling (never accepted)
         self.data_started = threading.Event()
         self.lock = threading.Lock()
 
@@ -35,9 +36,12 @@ class RecordingHandler:
 
     async def handle_DATA(self, server, session, envelope):
         self.data_started.set()
-        if self.stall_seconds:
-            await asyncio.sleep(self.stall_seconds)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        if self.stall_seconds:
+            with self.lock:
+                self.stalled.append(message)
+            await asyncio.sleep(self.stall_seconds)
+            return "451 4.3.0 Try again later"
         with self.lock:
             self.messages.append(message)
         return "250 Message accepted"
