@@ -91,7 +91,7 @@ def _check_changed_on(changed_on: dt.date | None) -> dt.date:
 def project_create(*, user: User | None, industries=(), team=(), **fields) -> Project:
     """Create a project and record its first stage."""
     project = Project(**fields)
-    project.stage_changed_on = project.stage_changed_on or today()
+    project.stage_changed_on = _check_changed_on(project.stage_changed_on)
     _attribute(project, user)
     project.save()
     project.industries.set(industries)

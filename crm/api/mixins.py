@@ -6,12 +6,13 @@ import re
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Value
+from django.db.models import Exists, OuterRef, Value
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from simple_history import utils
 
 from .exceptions import PreconditionFailed, PreconditionRequired
 
@@ -57,6 +58,10 @@ def expected_version(request) -> int | None:
     return body_version if body_version is not None else header_version
 
 
+def _union_all(queries):
+    return queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
+
+
 def attach_many_ids(objects, fields: dict[str, object]) -> None:
     """Fill the prefetch cache of several many-to-many fields of ``objects`` in one query.
 
@@ -78,9 +83,8 @@ def attach_many_ids(objects, fields: dict[str, object]) -> None:
             .annotate(relation=Value(name))
             .values_list("relation", f"{source}_id", f"{target}_id", "pk")
         )
-    query = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
     found = defaultdict(list)
-    for relation, source_id, target_id, link_id in query:
+    for relation, source_id, target_id, link_id in _union_all(queries):
         found[(relation, source_id)].append((link_id, target_id))
     for obj in objects:
         cache = obj.__dict__.setdefault("_prefetched_objects_cache", {})
@@ -123,8 +127,17 @@ class PreconditionMixin:
         if expected is not None and expected != instance.version:
             raise PreconditionFailed()
 
+    def get_written_queryset(self):
+        """Where an object is read back after a write (see :meth:`refetched`)."""
+        return self.get_queryset()
+
     def refetched(self, pk):
-        obj = self.get_queryset().get(pk=pk)
+        """The object as a detail shows it, after a write.
+
+        The write itself may take the object out of the writer's sight (an editor who leaves a
+        confidential project's team); the writer still gets the answer to what they wrote.
+        """
+        obj = self.get_written_queryset().get(pk=pk)
         if self.many_id_fields:
             attach_many_ids([obj], dict.fromkeys(self.many_id_fields))
         return obj
@@ -185,6 +198,28 @@ class HistoryEntrySerializer(serializers.Serializer):
     changes = serializers.ListField(child=serializers.DictField())
 
 
+def historical_many_ids(records, fields: list[str]) -> defaultdict[tuple[str, int], list[int]]:
+    """The ids each of ``fields`` held in each history record, from one query for all of them."""
+    found = defaultdict(list)
+    if not records or not fields:
+        return found
+    ids = [record.history_id for record in records]
+    queries = []
+    for name in fields:
+        through = getattr(records[0], name).model  # the history of the through table
+        target = utils.get_m2m_reverse_field_name(type(records[0]).instance_type._meta.get_field(name))
+        queries.append(
+            through.objects.filter(history_id__in=ids)
+            .annotate(relation=Value(name))
+            .values_list("relation", "history_id", f"{target}_id")
+        )
+    for relation, history_id, target_id in _union_all(queries).order_by():
+        found[(relation, history_id)].append(target_id)
+    for targets in found.values():
+        targets.sort()
+    return found
+
+
 def _plain(value):
     if value is None or isinstance(value, bool | int | str | float):
         return value
@@ -205,28 +240,40 @@ class HistoryMixin:
     )
     @action(detail=True, methods=["get"], url_path="history", filter_backends=[], pagination_class=None)
     def history(self, request, *args, **kwargs):
-        instance = self.get_object()
         from .pagination import PageNumberPagination
 
+        model = self.get_queryset().model
+        pk = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        # One query for the page, its count, the visibility of the record (as in get_object) and
+        # the record just older than the page, whose state the page's last diff starts from.
+        records = (
+            model.history.filter(id=pk)
+            .filter(Exists(self.get_queryset().filter(pk=OuterRef("id"))))
+            .select_related("history_user")
+            .order_by("-history_date", "-history_id")
+        )
         paginator = PageNumberPagination()
-        records = instance.history.select_related("history_user").order_by("-history_date", "-history_id")
+        paginator.lookahead = 1
         page = paginator.paginate_queryset(records, request, view=self)
-        # The record before the page's last one, so its diff can be computed too.
-        older = None
-        if page:
-            older = (
-                instance.history.filter(history_date__lte=page[-1].history_date)
-                .exclude(history_id__in=[r.history_id for r in page])
-                .order_by("-history_date", "-history_id")
-                .first()
-            )
+        if not page:
+            self.get_object()  # 404 unless the record exists for this user and merely has no history
+        older = paginator.beyond[0] if paginator.beyond else None
+        m2m_fields = [field.name for field in model.history.model._history_m2m_fields]
+        m2m_ids = historical_many_ids([*page, *paginator.beyond], m2m_fields)
         entries = []
         chain = [*page, older]
         for record, previous in zip(chain, chain[1:], strict=False):
             changes = []
             if previous is not None:
-                delta = record.diff_against(previous, excluded_fields=["version", "updated_at", "search_text"])
+                delta = record.diff_against(
+                    previous, excluded_fields=["version", "updated_at", "search_text", *m2m_fields]
+                )
                 changes = [{"field": c.field, "old": _plain(c.old), "new": _plain(c.new)} for c in delta.changes]
+                for name in m2m_fields:
+                    old, new = m2m_ids[(name, previous.history_id)], m2m_ids[(name, record.history_id)]
+                    if old != new:
+                        changes.append({"field": name, "old": old, "new": new})
+                changes.sort(key=lambda change: change["field"])
             entries.append(
                 {
                     "history_id": record.history_id,

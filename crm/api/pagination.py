@@ -17,6 +17,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     invalid_page_message = _("页码无效。 Invalid page.")
+    # Rows read beyond the page, in the same query, for views that need the next one (history diffs).
+    lookahead = 0
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
@@ -41,7 +43,10 @@ class PageNumberPagination(pagination.PageNumberPagination):
             if self.page_number < 1 or self.page_number > 10**9:
                 raise NotFound(self.invalid_page_message)
         offset = (self.page_number - 1) * self.page_size_now
-        rows = list(queryset.annotate(_total_count=Window(Count("*")))[offset : offset + self.page_size_now])
+        rows = list(
+            queryset.annotate(_total_count=Window(Count("*")))[offset : offset + self.page_size_now + self.lookahead]
+        )
+        rows, self.beyond = rows[: self.page_size_now], rows[self.page_size_now :]
         if rows:
             self.count = rows[0]._total_count
         else:

@@ -172,11 +172,10 @@ class ProjectViewSet(CRMViewSet):
     many_id_fields = ("industries", "team")
 
     def get_queryset(self):
-        return (
-            Project.objects.visible_to(self.request.user)
-            .select_related("company", "owner")
-            .annotate(arrived_investment=arrived_investment())
-        )
+        return self.get_written_queryset().visible_to(self.request.user)
+
+    def get_written_queryset(self):
+        return Project.objects.select_related("company", "owner").annotate(arrived_investment=arrived_investment())
 
     @extend_schema(request=s.StageChangeRequestSerializer, responses={200: s.ProjectSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"], url_path="change-stage")
@@ -245,7 +244,12 @@ class TaskViewSet(CRMViewSet):
     ordering_fields = ["due_on", "priority", "status", "id"]
 
     def get_queryset(self):
-        return Task.objects.visible_to(self.request.user).select_related("assignee")
+        user = self.request.user
+        tasks = Task.objects.visible_to(user).select_related("assignee")
+        if user.is_authenticated and not user.is_manager:
+            # A task may hang from a confidential project through its agreement alone.
+            tasks = tasks.exclude(agreement__project__in=Project.hidden_from(user))
+        return tasks
 
     @extend_schema(request=None, responses={200: s.TaskSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"])
