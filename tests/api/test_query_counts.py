@@ -1,0 +1,243 @@
+"""Every list endpoint answers in at most three queries, however many rows its page holds.
+
+The three, for an editor with a token:
+  1. the token, its user and the user's roles (one query, roles as EXISTS annotations);
+  2. the page of rows with everything a list shows (select_related, annotations) and the total
+     count (COUNT(*) OVER ());
+  3. the ids of every many-to-many field of the page's rows (one UNION ALL), where the resource
+     has any.
+The rows are made rich (references, many-to-many links, confidential neighbours) so that an N+1
+would show as a difference between a page of 10 and a page of 50.
+"""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from crm.models import (
+    Agreement,
+    CapitalArrival,
+    Company,
+    Contact,
+    Meeting,
+    Milestone,
+    PartnerRequest,
+    Project,
+    ProjectStageChange,
+    Task,
+    Trip,
+)
+from tests.api.base import API
+from tests.factories import (
+    AgreementFactory,
+    CompanyFactory,
+    ContactFactory,
+    IndustryFactory,
+    MeetingFactory,
+    ProjectFactory,
+    TripFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+DAY = dt.date(2024, 10, 22)
+NOW = timezone.now()
+
+
+def bulk(model, n, **fields):
+    """``n`` rows made at once: no signals, no history, only what the list reads."""
+    return model.objects.bulk_create([model(**fields) for _ in range(n)])
+
+
+def link(m2m, rows, targets):
+    """Link every row to every target through the many-to-many ``m2m`` (e.g. ``Company.industries``)."""
+    through = m2m.through
+    source, target = m2m.field.m2m_field_name(), m2m.field.m2m_reverse_field_name()
+    through.objects.bulk_create(
+        [through(**{f"{source}_id": row.pk, f"{target}_id": other.pk}) for row in rows for other in targets]
+    )
+
+
+def users(n, world):
+    for i in range(n):
+        UserFactory(role=("viewer", "editor", "manager")[i % 3])
+
+
+def industries(n, world):
+    for _ in range(n):
+        IndustryFactory(parent=world["industry"])
+
+
+def companies(n, world):
+    rows = bulk(Company, n, name="企业", parent=world["company"], owner=world["user"])
+    link(Company.industries, rows, [world["industry"], world["other_industry"]])
+
+
+def contacts(n, world):
+    bulk(Contact, n, name="联系人", company=world["company"])
+
+
+def trips(n, world):
+    rows = bulk(
+        Trip,
+        n,
+        title="出访",
+        destination="深圳",
+        start_date=DAY,
+        end_date=DAY,
+        leader=world["contact"],
+        owner=world["user"],
+    )
+    link(Trip.members, rows, [world["contact"], world["other_contact"]])
+
+
+def meetings(n, world):
+    rows = bulk(Meeting, n, title="座谈", starts_at=NOW, trip=world["trip"], owner=world["user"])
+    link(Meeting.companies, rows, [world["company"], world["other_company"]])
+    link(Meeting.attendees, rows, [world["contact"]])
+
+
+def requests(n, world):
+    bulk(
+        PartnerRequest,
+        n,
+        company=world["company"],
+        meeting=world["meeting"],
+        assignee=world["user"],
+        raised_on=DAY,
+        description="诉求",
+    )
+
+
+def agreements(n, world):
+    rows = bulk(Agreement, n, title="协议", project=world["project"], meeting=world["meeting"])
+    link(Agreement.companies, rows, [world["company"], world["other_company"]])
+
+
+def projects(n, world):
+    rows = bulk(Project, n, name="项目", company=world["company"], owner=world["user"], is_confidential=True)
+    link(Project.industries, rows, [world["industry"]])
+    link(Project.team, rows, [world["user"], world["other_user"]])  # the editor sees them through the team
+    CapitalArrival.objects.bulk_create([CapitalArrival(project=row, amount=1, arrived_on=DAY) for row in rows])
+
+
+def capital_arrivals(n, world):
+    bulk(CapitalArrival, n, project=world["project"], amount=1, arrived_on=DAY)
+
+
+def milestones(n, world):
+    bulk(Milestone, n, project=world["project"], assignee=world["user"], title="节点", due_on=DAY)
+
+
+def tasks(n, world):
+    bulk(
+        Task,
+        n,
+        title="事项",
+        assignee=world["user"],
+        company=world["company"],
+        meeting=world["meeting"],
+        project=world["project"],
+        agreement=world["agreement"],
+    )
+
+
+def stage_changes(n, world):
+    project = world["project"]
+    bulk(ProjectStageChange, n, project=project, from_stage="lead", to_stage="negotiating", changed_on=DAY)
+    return f"projects/{project.pk}/stage-history"
+
+
+LISTS = {
+    "users": users,
+    "industries": industries,
+    "companies": companies,
+    "contacts": contacts,
+    "trips": trips,
+    "meetings": meetings,
+    "requests": requests,
+    "agreements": agreements,
+    "projects": projects,
+    "capital-arrivals": capital_arrivals,
+    "milestones": milestones,
+    "tasks": tasks,
+    "stage-history": stage_changes,
+}
+
+
+@pytest.fixture
+def world(editor):
+    company = CompanyFactory()
+    secret = ProjectFactory(company=company, is_confidential=True)  # visibility rules in every page
+    AgreementFactory(project=secret)
+    project = ProjectFactory(company=company)
+    return {
+        "user": editor,
+        "other_user": UserFactory(),
+        "company": company,
+        "other_company": CompanyFactory(),
+        "contact": ContactFactory(company=company),
+        "other_contact": ContactFactory(company=company),
+        "industry": IndustryFactory(),
+        "other_industry": IndustryFactory(),
+        "trip": TripFactory(),
+        "meeting": MeetingFactory(),
+        "project": project,
+        "agreement": AgreementFactory(project=project),
+    }
+
+
+def queries_for_a_page(editor_api, build, world, rows):
+    path = build(rows, world) or None
+    url = f"{API}{path or build.__name__.replace('_', '-')}/"
+    with CaptureQueriesContext(connection) as queries:
+        response = editor_api.get(url, {"page_size": 50})
+    assert response.status_code == 200, response.content
+    assert len(response.json()["results"]) >= min(rows, 50)
+    return len(queries), [q["sql"] for q in queries.captured_queries]
+
+
+@pytest.mark.parametrize("endpoint", list(LISTS))
+def test_a_list_costs_at_most_three_queries_for_10_rows_and_for_50(editor_api, world, endpoint):
+    build = LISTS[endpoint]
+    few, few_sql = queries_for_a_page(editor_api, build, world, 10)
+    many, many_sql = queries_for_a_page(editor_api, build, world, 40)  # 50 rows now
+    # Expected: token+user+roles, the page with its count, and (for many-to-many fields) their ids.
+    assert few == many, "\n".join(many_sql)
+    assert many <= 3, "\n".join(many_sql)
+
+
+HISTORIES = {
+    "companies": lambda world: CompanyFactory(),  # with a many-to-many field (industries)
+    "projects": lambda world: ProjectFactory(),  # two (industries, team) and the visibility rules
+    "contacts": lambda world: ContactFactory(),  # none
+}
+
+
+def change_many_times(record, times):
+    for i in range(times):
+        if i % 5 == 0 and hasattr(record, "industries"):
+            record.industries.add(IndustryFactory())
+        record.save()
+
+
+@pytest.mark.parametrize("endpoint", list(HISTORIES))
+def test_a_history_costs_at_most_three_queries_for_10_entries_and_for_50(editor_api, world, endpoint):
+    record = HISTORIES[endpoint](world)
+    url = f"{API}{endpoint}/{record.pk}/history/"
+    counts = []
+    for times in (10, 40):
+        change_many_times(record, times)
+        with CaptureQueriesContext(connection) as queries:
+            response = editor_api.get(url, {"page_size": 50})
+        assert response.status_code == 200, response.content
+        assert len(response.json()["results"]) >= 10
+        counts.append(len(queries))
+    # Expected: token+user+roles; the page with its count, the record's visibility and the entry
+    # before the page; the many-to-many ids of every entry (for resources that have any).
+    assert counts[0] == counts[1], "\n".join(q["sql"] for q in queries.captured_queries)
+    assert counts[1] <= 3, "\n".join(q["sql"] for q in queries.captured_queries)
