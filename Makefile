@@ -35,3 +35,15 @@ check: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
+
+# The typed TypeScript client (docs/frontend.md): the schema, checked, to src/schema.d.ts, compiled strictly.
+.PHONY: client
+CLIENT := clients/typescript
+$(CLIENT)/node_modules/.package-lock.json: $(CLIENT)/package.json $(CLIENT)/package-lock.json
+	@command -v npm >/dev/null || { echo "make client needs Node.js 20+ and npm (apt-get install nodejs npm)."; exit 1; }
+	cd $(CLIENT) && npm ci --no-audit --no-fund
+
+client: $(STAMP) $(CLIENT)/node_modules/.package-lock.json
+	@mkdir -p $(CLIENT)/build
+	$(PY) manage.py spectacular --format openapi-json --validate --fail-on-warn --file $(CLIENT)/build/openapi.json
+	cd $(CLIENT) && npm run --silent generate -- build/openapi.json && node_modules/.bin/tsc --strict -p tsconfig.json

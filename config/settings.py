@@ -9,6 +9,7 @@ files, all under ``var/``. With ``DEBUG`` off, a missing or weak ``SECRET_KEY`` 
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers as cors_default_headers
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -54,15 +55,19 @@ else:
         )
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Browsers on these origins (and no others) may call the API; only the API answers CORS at all.
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/"
 CORS_ALLOW_CREDENTIALS = True
-CORS_EXPOSE_HEADERS = ["ETag", "Content-Language"]
+# The defaults plus the precondition headers of writes and the language switch.
+CORS_ALLOW_HEADERS = (*cors_default_headers, "if-match", "if-none-match", "accept-language")
+# What a cross-origin page may read: the version to send back in If-Match, where a created record lives.
+CORS_EXPOSE_HEADERS = ["ETag", "Location", "Content-Language"]
 
 PORT = env.int("PORT", default=8000)
 SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{PORT}").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -75,7 +80,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
     "crm",
+    # After crm, so that crm/templates/admin/ overrides the admin's and import-export's templates.
+    "django.contrib.admin",
+    "import_export",
 ]
 
 MIDDLEWARE = [
@@ -91,6 +100,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -107,6 +118,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "crm.dashboard.admin_dashboard",
             ],
         },
     },
@@ -174,6 +186,7 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # Email ---------------------------------------------------------------------------------
 EMAIL_FILE_PATH = str(VAR_DIR / "mail")
@@ -229,7 +242,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["crm.api.permissions.RolePermission"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "crm.api.filters.DjangoFilterBackend",
         "crm.api.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
@@ -242,7 +255,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "crm.api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -302,7 +315,24 @@ LOGGING = {
     },
 }
 
-AUTHENTICATION_BACKENDS = ["crm.auth.RoleModelBackend"]
+# django-axes first: it refuses a locked-out sign-in before the password is even checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "crm.auth.RoleModelBackend"]
+
+# Sign-in lockout (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username from one
+# address, that pair is refused for AXES_COOLOFF_TIME hours (429, JSON under /api/), on the API's
+# token and session sign-in and the admin's login page alike. Keyed on the pair so that a whole
+# office behind one NAT address is not locked out by one colleague's typos; the token throttle
+# (TOKEN_THROTTLE_RATE, per address) bounds guessing across usernames. Behind a reverse proxy,
+# set AXES_IPWARE_PROXY_COUNT so that the client's address, not the proxy's, is counted.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_TIME", default=1.0)  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "crm.errors.locked_out"
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
 
 # Reminder sweep (see docs/reminders.md) ------------------------------------------------------
 REMINDER_SEND_HOUR = env.int("REMINDER_SEND_HOUR", default=8)  # local time of day reminders go out

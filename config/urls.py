@@ -7,13 +7,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from crm.calendar import calendar_feed
 from crm.health import healthz
 
-admin.site.site_header = "招商引资 CRM"
-admin.site.site_title = "招商引资 CRM"
-admin.site.index_title = "工作台"
-
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # The admin's language switcher posts here (Django's set_language view).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("calendar/<str:token>.ics", calendar_feed, name="calendar-feed"),
     path("api/v1/", include("crm.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -23,3 +21,6 @@ urlpatterns = [
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler404 = "crm.errors.not_found"
+handler500 = "crm.errors.server_error"

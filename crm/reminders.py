@@ -221,12 +221,22 @@ def _managers() -> list[User]:
     )
 
 
-def plan(today: dt.date, now: dt.datetime, result: SweepResult) -> None:
-    """Insert the reminder rows that apply today and do not exist yet."""
+# An item saved this long before a sweep started may still have been committed after it.
+PLAN_OVERLAP = dt.timedelta(minutes=10)
+
+
+def plan(today: dt.date, now: dt.datetime, result: SweepResult, since: dt.datetime | None = None) -> None:
+    """Insert the reminder rows that apply today and do not exist yet.
+
+    With ``since``, only items changed since then are read (the minute-by-minute sweep); without,
+    every open item in the window is (the first sweep of each local day, when occurrences move on).
+    """
     horizon = today + dt.timedelta(days=max(settings.REMINDER_DAYS_BEFORE, default=0))
     managers = None
     for subject, spec in SUBJECTS.items():
         queryset = spec.model._default_manager.filter(spec.open, due_on__lte=horizon).order_by("due_on", "pk")
+        if since is not None:
+            queryset = queryset.filter(updated_at__gte=since)
         wanted: list[Reminder] = []
         for item in spec.items(queryset):
             occurrence = occurrence_for(item.due_on, today)
@@ -239,7 +249,7 @@ def plan(today: dt.date, now: dt.datetime, result: SweepResult) -> None:
         created = _insert_missing(subject, wanted)
         result.created += len(created)
         result.skipped += sum(1 for r in created if r.status == ReminderStatus.SKIPPED)
-        result.cancelled += _cancel_stale(subject, spec)
+        result.cancelled += _cancel_stale(subject, spec, since)
 
 
 def _insert_missing(subject: str, wanted: list[Reminder]) -> list[Reminder]:
@@ -259,9 +269,16 @@ def _insert_missing(subject: str, wanted: list[Reminder]) -> list[Reminder]:
     return missing
 
 
-def _cancel_stale(subject: str, spec: SubjectSpec) -> int:
-    """Pending reminders of items now done, cancelled, deleted or moved to another date."""
-    pending = Reminder.objects.filter(subject=subject, status=ReminderStatus.PENDING)
+def _cancel_stale(subject: str, spec: SubjectSpec, since: dt.datetime | None = None) -> int:
+    """Pending reminders of items now done, cancelled, deleted or moved to another date.
+
+    With ``since``, only items changed since then are looked at; a deleted item's reminder is
+    caught when it is claimed (:func:`_still_due`) or by the next day's full plan.
+    """
+    pending = Reminder.objects.filter(subject=subject, status=ReminderStatus.PENDING).order_by()
+    if since is not None:
+        changed = spec.model._default_manager.filter(updated_at__gte=since).order_by().values("pk")
+        pending = pending.filter(object_id__in=changed)
     still_open = spec.model._default_manager.filter(spec.open)
     current = {pk: due for pk, due in still_open.filter(pk__in=pending.values("object_id")).values_list("pk", "due_on")}
     stale = [pk for pk, obj, due in pending.values_list("pk", "object_id", "due_on") if current.get(obj) != due]
@@ -283,6 +300,19 @@ def cancel_pending(*, subject: str, object_id: int, keep_due_on: dt.date | None 
         status=ReminderStatus.CANCELLED,
         last_error="事项已完成或日期已变更 item done or rescheduled",
         updated_at=timezone.now(),
+    )
+
+
+def retry_failed(*, ids, now: dt.datetime | None = None) -> int:
+    """Give failed reminders a fresh start: pending again, attempts reset, due now."""
+    now = now or timezone.now()
+    return Reminder.objects.filter(pk__in=list(ids), status=ReminderStatus.FAILED).update(
+        status=ReminderStatus.PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        claim_token=None,
+        claimed_until=None,
+        updated_at=now,
     )
 
 
@@ -433,8 +463,10 @@ def sweep(now: dt.datetime | None = None) -> dict:
     record = ReminderSweep.objects.create(started_at=now)
     result = SweepResult()
     try:
+        since = _incremental_since(now)
         with transaction.atomic():
-            plan(today, now, result)
+            plan(today, now, result, since=since)
+        record.planned = "full" if since is None else "incremental"
         send_due(now, result)
     except Exception as exc:
         record.error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -448,6 +480,16 @@ def sweep(now: dt.datetime | None = None) -> dict:
         record.save()
     ReminderSweep.objects.filter(started_at__lt=now - dt.timedelta(days=30)).delete()
     return result.as_dict()
+
+
+def _incremental_since(now: dt.datetime) -> dt.datetime | None:
+    """When today's full plan is done, the time from which changed items must be planned again."""
+    midnight = dt.datetime.combine(timezone.localtime(now, LOCAL_TZ).date(), dt.time(), tzinfo=LOCAL_TZ)
+    planned_today = ReminderSweep.objects.filter(started_at__gte=midnight, started_at__lte=now).exclude(planned="")
+    if not planned_today.filter(planned="full").exists():
+        return None
+    last = planned_today.order_by("-started_at").values_list("started_at", flat=True).first()
+    return last - PLAN_OVERLAP
 
 
 def dry_run(now: dt.datetime | None = None) -> list[Reminder]:

@@ -108,6 +108,19 @@ def project_create(*, user: User | None, industries=(), team=(), **fields) -> Pr
 
 
 @transaction.atomic
+def project_save_new(*, project: Project, user: User | None) -> Project:
+    """Create ``project``, an unsaved instance built by an admin form or an import, as
+    :func:`project_create` does (first stage recorded); the instance becomes the saved record."""
+    values = {f.attname: getattr(project, f.attname) for f in Project._meta.concrete_fields if not f.primary_key}
+    created = project_create(user=user, **values)
+    for f in Project._meta.concrete_fields:
+        setattr(project, f.attname, getattr(created, f.attname))
+    project._state.adding = False
+    project._state.db = created._state.db
+    return project
+
+
+@transaction.atomic
 def project_change_stage(
     *,
     project: Project,

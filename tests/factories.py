@@ -137,3 +137,46 @@ class TaskFactory(factory.django.DjangoModelFactory):
 
     title = factory.Sequence(lambda n: f"跟进事项{n}")
     due_on = dt.date(2025, 1, 15)
+
+
+class ProjectStageChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ProjectStageChange
+
+    project = factory.SubFactory(ProjectFactory)
+    from_stage = "lead"
+    to_stage = "negotiating"
+    changed_on = dt.date(2024, 10, 22)
+    reason = "完成首轮洽谈"
+
+
+class ReminderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Reminder
+
+    subject = "task"
+    object_id = factory.Sequence(lambda n: n + 1)
+    occurrence = factory.Sequence(lambda n: f"2025-01-15:before:{n}")
+    recipient = factory.SubFactory(UserFactory)
+    reason = "before"
+    title = factory.Sequence(lambda n: f"跟进事项{n}")
+    due_on = dt.date(2025, 1, 15)
+    scheduled_for = factory.LazyFunction(lambda: timezone.now().replace(microsecond=0))
+    next_attempt_at = factory.LazyAttribute(lambda r: r.scheduled_for)
+
+
+class ReminderSweepFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ReminderSweep
+
+    started_at = factory.LazyFunction(lambda: timezone.now().replace(microsecond=0))
+    finished_at = factory.LazyAttribute(lambda s: s.started_at)
+
+
+class InvestmentTargetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.InvestmentTarget
+
+    year = 2024
+    amount = Decimal("5000000000.00")
+    note = "市政府下达的年度签约目标"

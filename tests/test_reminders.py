@@ -408,3 +408,39 @@ def test_the_send_reminders_command_sends_and_its_dry_run_changes_nothing(smtp_s
         call_command("send_reminders", stdout=StringIO())
     assert len(smtp_server.messages) == 1
     assert Reminder.objects.get().status == ReminderStatus.SENT
+
+
+@pytest.mark.django_db
+def test_the_first_sweep_of_a_day_plans_everything_and_later_ones_only_what_changed(smtp_server, staff):
+    from crm.models import ReminderSweep
+
+    MilestoneFactory(assignee=staff, due_on=D + dt.timedelta(days=7))
+    with time_machine.travel(at(D, 9), tick=False):
+        assert reminders.sweep()["sent"] == 1
+    with time_machine.travel(at(D, 10), tick=False):
+        added = MilestoneFactory(assignee=staff, due_on=D + dt.timedelta(days=1), title="新增节点")
+    with time_machine.travel(at(D, 10, 1), tick=False):
+        assert reminders.sweep()["sent"] == 1
+    with time_machine.travel(at(D + dt.timedelta(days=1), 9), tick=False):
+        reminders.sweep()
+    assert list(ReminderSweep.objects.order_by("started_at").values_list("planned", flat=True)) == [
+        "full",
+        "incremental",
+        "full",
+    ]
+    # The next day moved the new milestone to its 0-day reminder.
+    assert Reminder.objects.filter(object_id=added.pk, status=ReminderStatus.SENT).count() == 2
+
+
+@pytest.mark.django_db
+def test_an_incremental_sweep_reads_only_items_changed_since_the_last_one(staff, django_assert_max_num_queries):
+    with time_machine.travel(at(D, 8), tick=False):
+        for _ in range(30):
+            MilestoneFactory(assignee=staff, due_on=D + dt.timedelta(days=30))
+    with time_machine.travel(at(D, 9), tick=False):
+        reminders.sweep()
+    with time_machine.travel(at(D, 9, 30), tick=False):
+        with django_assert_max_num_queries(25) as captured:
+            reminders.sweep()
+    milestone_reads = [q["sql"] for q in captured.captured_queries if 'FROM "crm_milestone"' in q["sql"]]
+    assert milestone_reads and all('"updated_at" >=' in sql for sql in milestone_reads[:1])

@@ -2,6 +2,7 @@
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
@@ -35,6 +36,12 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = _("与现有数据冲突。 The request conflicts with existing data.")
     default_code = "conflict"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _("请求体过大（上限 2.5 MB）。 The request body is too large (at most 2.5 MB).")
+    default_code = "too_large"
 
 
 class ServiceUnavailable(exceptions.APIException):
@@ -77,6 +84,8 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(
             {"non_field_errors": [_("数据超出允许范围。 A value is out of the allowed range.")]}
         )
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
     elif isinstance(exc, OperationalError):
         logger.warning("database operational error answered with 503: %s", exc)
         exc = ServiceUnavailable()

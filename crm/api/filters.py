@@ -1,3 +1,6 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework
 from rest_framework import filters
 
 from ..models.base import normalize_search
@@ -8,3 +11,26 @@ class SearchFilter(filters.SearchFilter):
 
     def get_search_terms(self, request):
         return [normalize_search(term) for term in super().get_search_terms(request)]
+
+
+def _guarded(clean):
+    """A filter field's ``clean`` that answers a value beyond what Python can hold as a 400."""
+
+    def guarded_clean(value):
+        try:
+            return clean(value)
+        except (OverflowError, RecursionError):
+            raise forms.ValidationError(_("数值超出允许范围。 The value is out of range."), code="out_of_range") from None
+
+    return guarded_clean
+
+
+class DjangoFilterBackend(rest_framework.DjangoFilterBackend):
+    """django-filter's backend, where a value that overflows (year 1 at +14:00) is a 400 naming the filter."""
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is not None:
+            for field in filterset.form.fields.values():
+                field.clean = _guarded(field.clean)
+        return filterset

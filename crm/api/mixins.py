@@ -5,18 +5,20 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Value
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from simple_history import utils
 
 from .exceptions import PreconditionFailed, PreconditionRequired
 
-_ETAG_RE = re.compile(r'^\s*(?:W/)?"?(\d{1,18})"?\s*$')
+_ETAG_RE = re.compile(r'^\s*(?:W/)?("?)(\d{1,18})\1\s*$')
 
 
 def etag_for(instance) -> str:
@@ -39,7 +41,7 @@ def expected_version(request) -> int | None:
             match = _ETAG_RE.match(header)
             if not match:
                 raise PreconditionFailed()
-            header_version = int(match.group(1))
+            header_version = int(match.group(2))
     if body_version is not None:
         if isinstance(body_version, bool) or not isinstance(body_version, int | str):
             raise serializers.ValidationError({"version": [_("版本号必须是整数。 A valid integer is required.")]})
@@ -120,7 +122,11 @@ class PreconditionMixin:
     def get_locked_object(self):
         """The object the URL names (with the visibility rules), re-read under a row lock."""
         instance = self.get_object()
-        return type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+        try:
+            return type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+        except ObjectDoesNotExist:
+            # Deleted by a writer that held the lock while this one waited for it.
+            raise NotFound() from None
 
     def check_version(self, instance):
         expected = expected_version(self.request)
@@ -198,6 +204,15 @@ class HistoryEntrySerializer(serializers.Serializer):
     changes = serializers.ListField(child=serializers.DictField())
 
 
+class HistoryPageSerializer(serializers.Serializer):
+    """A page of history, as every list: ``{count, next, previous, results}``."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = HistoryEntrySerializer(many=True)
+
+
 def historical_many_ids(records, fields: list[str]) -> defaultdict[tuple[str, int], list[int]]:
     """The ids each of ``fields`` held in each history record, from one query for all of them."""
     found = defaultdict(list)
@@ -234,7 +249,12 @@ class HistoryMixin:
     """``{resource}/{id}/history/``: who changed what and when, newest first, with old and new values."""
 
     @extend_schema(
-        responses={200: HistoryEntrySerializer(many=True), 404: OpenApiResponse(description="Not found")},
+        responses={
+            200: HistoryPageSerializer,
+            401: OpenApiResponse(description="Not authenticated"),
+            403: OpenApiResponse(description="Forbidden for this role"),
+            404: OpenApiResponse(description="Not found"),
+        },
         parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
         filters=False,
     )

@@ -30,16 +30,26 @@ from ..validators import normalize_credit_code
 
 
 class StrictDateTimeField(serializers.DateTimeField):
-    """A datetime must say its offset: a naive one is ambiguous, so it is refused."""
+    """A datetime must say its offset: a naive one is ambiguous, so it is refused.
+
+    And it must fall in 1901–2999: before 1901 Asia/Shanghai had local mean time (+08:05:43), an
+    offset ISO 8601 cannot write, so such a value could be stored but never read back as valid.
+    """
 
     default_error_messages = {
         "naive": _("时间须带时区偏移，例如 2024-10-22T09:30:00+08:00。 A datetime must include its UTC offset."),
+        "out_of_range": _("时间须在 1901 年至 2999 年之间。 A datetime must be between the years 1901 and 2999."),
     }
 
     def enforce_timezone(self, value):
         if timezone.is_naive(value):
             self.fail("naive")
-        return super().enforce_timezone(value)
+        if not 1901 <= value.year <= 2999:
+            self.fail("out_of_range")
+        value = super().enforce_timezone(value)
+        if not 1901 <= value.year <= 2999:
+            self.fail("out_of_range")
+        return value
 
 
 @extend_schema_field({"type": "string", "nullable": True, "readOnly": True})
@@ -50,12 +60,21 @@ class NameField(serializers.ReadOnlyField):
         return str(value)
 
 
-class ActiveUserField(serializers.PrimaryKeyRelatedField):
+class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """An id is an integer (or a string of digits): 1.5, true or "1e3" are refused, not rounded."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not (isinstance(data, int) or (isinstance(data, str) and data.isdigit())):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+class ActiveUserField(StrictPrimaryKeyRelatedField):
     def get_queryset(self):
         return User.objects.filter(is_active=True)
 
 
-class VisibleProjectField(serializers.PrimaryKeyRelatedField):
+class VisibleProjectField(StrictPrimaryKeyRelatedField):
     """A project reference; a confidential project the user may not see does not exist for them."""
 
     def get_queryset(self):
@@ -63,7 +82,7 @@ class VisibleProjectField(serializers.PrimaryKeyRelatedField):
         return Project.objects.visible_to(request.user) if request else Project.objects.none()
 
 
-class VisibleAgreementField(serializers.PrimaryKeyRelatedField):
+class VisibleAgreementField(StrictPrimaryKeyRelatedField):
     def get_queryset(self):
         request = self.context.get("request")
         return Agreement.objects.visible_to(request.user) if request else Agreement.objects.none()
@@ -72,6 +91,7 @@ class VisibleAgreementField(serializers.PrimaryKeyRelatedField):
 class CRMSerializer(serializers.ModelSerializer):
     """Adds ``<field>_display`` beside every choice field and names who wrote in the history."""
 
+    serializer_related_field = StrictPrimaryKeyRelatedField
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.DateTimeField: StrictDateTimeField,
@@ -143,7 +163,7 @@ READ_ONLY_BASE = ("id", "version", "created_at", "updated_at")
 
 
 class IndustrySerializer(CRMSerializer):
-    parent_name = serializers.CharField(source="parent.name", read_only=True, default=None)
+    parent_name = serializers.CharField(source="parent.name", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Industry
@@ -159,7 +179,7 @@ class CompanySerializer(CRMSerializer):
     tags = serializers.ListField(
         child=serializers.CharField(max_length=50), max_length=50, required=False, default=list
     )
-    parent_name = serializers.CharField(source="parent.name", read_only=True, default=None)
+    parent_name = serializers.CharField(source="parent.name", read_only=True, default=None, allow_null=True)
     owner = ActiveUserField(required=False, allow_null=True)
     owner_name = NameField(source="owner")
     country = serializers.RegexField(
@@ -221,7 +241,7 @@ class ContactSerializer(CRMSerializer):
 
 
 class TripSerializer(CRMSerializer):
-    leader_name = serializers.CharField(source="leader.name", read_only=True, default=None)
+    leader_name = serializers.CharField(source="leader.name", read_only=True, default=None, allow_null=True)
     owner = ActiveUserField(required=False, allow_null=True)
 
     class Meta:
@@ -242,7 +262,7 @@ class TripSerializer(CRMSerializer):
 
 
 class MeetingSerializer(CRMSerializer):
-    trip_title = serializers.CharField(source="trip.title", read_only=True, default=None)
+    trip_title = serializers.CharField(source="trip.title", read_only=True, default=None, allow_null=True)
     owner = ActiveUserField(required=False, allow_null=True)
     owner_name = NameField(source="owner")
 
@@ -300,8 +320,8 @@ class PartnerRequestSerializer(CRMSerializer):
 
 class AgreementSerializer(CRMSerializer):
     project = VisibleProjectField(required=False, allow_null=True)
-    project_name = serializers.CharField(source="project.name", read_only=True, default=None)
-    meeting_title = serializers.CharField(source="meeting.title", read_only=True, default=None)
+    project_name = serializers.CharField(source="project.name", read_only=True, default=None, allow_null=True)
+    meeting_title = serializers.CharField(source="meeting.title", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Agreement
@@ -338,7 +358,7 @@ class AgreementSerializer(CRMSerializer):
 class ProjectSerializer(CRMSerializer):
     owner = ActiveUserField(required=False, allow_null=True)
     owner_name = NameField(source="owner")
-    company_name = serializers.CharField(source="company.name", read_only=True, default=None)
+    company_name = serializers.CharField(source="company.name", read_only=True, default=None, allow_null=True)
     arrived_investment = serializers.DecimalField(max_digits=17, decimal_places=2, read_only=True)
     stage_reason = serializers.CharField(
         write_only=True, required=False, allow_blank=True, max_length=2000,

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import browser, stats, views
 from .reminders import CalendarTokenView, ReminderViewSet
 
 router = DefaultRouter()
@@ -18,10 +18,20 @@ router.register("capital-arrivals", views.CapitalArrivalViewSet, basename="capit
 router.register("milestones", views.MilestoneViewSet, basename="milestone")
 router.register("tasks", views.TaskViewSet, basename="task")
 router.register("reminders", ReminderViewSet, basename="reminder")
+router.register("targets", stats.InvestmentTargetViewSet, basename="investmenttarget")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
     path("auth/me/", views.MeView.as_view(), name="auth-me"),
     path("auth/me/calendar/", CalendarTokenView.as_view(), name="auth-me-calendar"),
+    path("auth/csrf/", browser.CsrfView.as_view(), name="auth-csrf"),
+    path("auth/login/", browser.SessionLoginView.as_view(), name="auth-login"),
+    path("auth/logout/", browser.SessionLogoutView.as_view(), name="auth-logout"),
+    path("stats/signed/", stats.SignedStatsView.as_view(), name="stats-signed"),
+    path("stats/pipeline/", stats.PipelineStatsView.as_view(), name="stats-pipeline"),
+    path("stats/kpis/", stats.KPIStatsView.as_view(), name="stats-kpis"),
+    path("stats/events/<int:meeting_id>/", stats.EventStatsView.as_view(), name="stats-event"),
+    path("companies/<int:pk>/timeline/", stats.CompanyTimelineView.as_view(), name="company-timeline"),
+    path("companies/<int:pk>/briefing/", stats.CompanyBriefingView.as_view(), name="company-briefing"),
     *router.urls,
 ]

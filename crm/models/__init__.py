@@ -3,6 +3,7 @@ from .companies import Company, Contact, Industry
 from .meetings import Meeting, PartnerRequest, Trip
 from .projects import CapitalArrival, Milestone, Project, ProjectStageChange
 from .reminders import Reminder, ReminderReason, ReminderStatus, ReminderSubject, ReminderSweep
+from .targets import InvestmentTarget
 from .tasks import Task
 from .users import ROLE_NAMES, User
 
@@ -13,6 +14,7 @@ __all__ = [
     "Company",
     "Contact",
     "Industry",
+    "InvestmentTarget",
     "Meeting",
     "Milestone",
     "PartnerRequest",

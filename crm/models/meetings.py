@@ -124,6 +124,7 @@ class PartnerRequest(TrackedModel):
                 name="request_resolved_after_raised",
             )
         ]
+        indexes = [models.Index(fields=["updated_at"], name="request_updated_idx")]
 
     def __str__(self):
         return f"{self.company}：{self.description[:30]}"

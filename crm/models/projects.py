@@ -197,6 +197,8 @@ class Milestone(TrackedModel):
         ordering = ["due_on", "id"]
         indexes = [
             models.Index(fields=["due_on"], condition=Q(done_on__isnull=True), name="milestone_open_due_idx"),
+            # The reminder sweep re-plans the items changed since its last run.
+            models.Index(fields=["updated_at"], name="milestone_updated_idx"),
         ]
 
     def __str__(self):

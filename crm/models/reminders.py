@@ -84,6 +84,12 @@ class ReminderSweep(models.Model):
     """One run of the sweep: when, and what it did. Kept for the health summary."""
 
     started_at = models.DateTimeField(_("开始时间"))
+    planned = models.CharField(
+        _("计划方式"),
+        max_length=16,
+        blank=True,
+        help_text=_("full：当天首次扫描全部事项；incremental：只扫描上次以来变更的事项。"),
+    )
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     created = models.PositiveIntegerField(_("新建提醒"), default=0)
     sent = models.PositiveIntegerField(_("已发送"), default=0)

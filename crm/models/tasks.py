@@ -6,7 +6,18 @@ from simple_history.models import HistoricalRecords
 
 from ..choices import TaskPriority, TaskStatus
 from .base import TrackedModel
-from .projects import ProjectChildQuerySet
+from .projects import Project
+
+
+class TaskQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A task of a confidential project, directly or through its agreement, shares its secrecy."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_manager:
+            return self
+        hidden = Project.hidden_from(user)
+        return self.exclude(project_id__in=hidden).exclude(agreement__project_id__in=hidden)
 
 
 class Task(TrackedModel):
@@ -48,7 +59,7 @@ class Task(TrackedModel):
 
     search_source_fields = ("title",)
 
-    objects = ProjectChildQuerySet.as_manager()
+    objects = TaskQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("跟进事项")
@@ -62,6 +73,7 @@ class Task(TrackedModel):
         ]
         indexes = [
             models.Index(fields=["due_on"], condition=Q(status__in=["open", "in_progress"]), name="task_open_due_idx"),
+            models.Index(fields=["updated_at"], name="task_updated_idx"),
         ]
 
     def __str__(self):

@@ -186,6 +186,47 @@ CASES = [
     named("website that is no URL", "patch", "companies/{company}/", {"website": "华润官网"}, "website"),
     named("country that is no ISO code", "patch", "companies/{company}/", {"country": "China"}, "country"),
     named("tags that are no list", "patch", "companies/{company}/", {"tags": "a,b"}, "tags"),
+    # Hostile input (issue 8): integer overflow, non-finite numbers, deep nesting, huge or broken bodies ---
+    named("fortune 500 rank of 2^63", "post", "companies/", {"name": "x", "fortune500_rank": 2**63}, "fortune500_rank"),
+    named("jobs planned of 2^63", "post", "projects/", {"name": "x", "jobs_planned": 2**63}, "jobs_planned"),
+    named("negative jobs planned of -2^63", "post", "projects/", {"name": "x", "jobs_planned": -(2**63)}, "jobs_planned"),
+    named("reference of 2^63", "post", "contacts/", {"name": "x", "company": 2**63}, "company"),
+    named("reference list holding 2^63", "patch", "companies/{company}/", {"industries": [2**63]}, "industries"),
+    named("id filter of 2^63", "get", f"contacts/?company={2**63}", None, "company"),
+    named("page of 2^63", "get", f"companies/?page={2**63}", None, "detail", status=404),
+    named("path id of 2^63", "get", f"companies/{2**63}/", None, "detail", status=404),
+    named("version of 2^63", "patch", "companies/{company}/", {"city": "x", "version": 2**63}, "detail", status=412),
+    named("amount of 1e309", "post", "projects/", '{"name": "x", "total_investment": 1e309}', "total_investment", raw=True),
+    named("amount of -1e309", "post", "projects/", '{"name": "x", "total_investment": -1e309}', "total_investment", raw=True),
+    named("jobs planned of 1e309", "post", "projects/", '{"name": "x", "jobs_planned": 1e309}', "jobs_planned", raw=True),
+    named("amount given as the JSON literal NaN", "post", "projects/", '{"name": "x", "total_investment": NaN}', "detail", raw=True),
+    named("amount given as the JSON literal Infinity", "post", "projects/", '{"name": "x", "total_investment": Infinity}', "detail", raw=True),
+    named("rank given as NaN", "post", "companies/", {"name": "x", "fortune500_rank": "NaN"}, "fortune500_rank"),
+    named("range filter given NaN", "get", "projects/?total_investment__gte=NaN", None, "total_investment__gte"),
+    named("range filter given 1e309", "get", "projects/?total_investment__gte=1e309", None, "total_investment__gte"),
+    named("body nested 10,000 levels deep", "post", "companies/", '{"name": ' + "[" * 10_000 + "]" * 10_000 + "}", "detail", raw=True),
+    named("body of objects nested 10,000 levels deep", "post", "companies/", '{"tags": ' + '{"a":' * 10_000 + "1" + "}" * 10_000 + "}", "detail", raw=True),
+    named("body of 3 MB", "post", "companies/", '{"name": "' + "x" * 3_000_000 + '"}', "detail", raw=True, status=413),
+    named("body of invalid UTF-8", "post", "companies/", b'{"name": "\xff\xfe\xfd"}', "detail", raw=True),
+    named("body of UTF-8 cut in a character", "patch", "contacts/{contact}/", '{"notes": "张"}'.encode()[:-3] + b'"}', "detail", raw=True),
+    named("body that is a lone surrogate", "post", "companies/", '{"name": "\\ud800"}', "name", raw=True),
+    named("NUL escaped in a JSON body", "post", "companies/", '{"name": "a\\u0000b"}', "name", raw=True),
+    named("invalid UTF-8 in a filter", "get", "trips/?start_date__gte=%FF%FE", None, "start_date__gte"),
+    named("invalid UTF-8 in a search", "get", "companies/?search=%FF%FE", None, "results", status=200),
+    # Dates and datetimes that do not exist, or exist nowhere on the clock ---------------------------
+    named("29 February of a common year", "patch", "trips/{trip}/", {"start_date": "2023-02-29"}, "start_date"),
+    named("year zero", "patch", "trips/{trip}/", {"end_date": "0000-01-01"}, "end_date"),
+    named("month thirteen in a body", "post", "milestones/", lambda w: {"project": w["project"].pk, "title": "x", "due_on": "2025-13-01"}, "due_on"),
+    named("hour 24", "patch", "meetings/{meeting}/", {"starts_at": "2024-10-22T24:00:00+08:00"}, "starts_at"),
+    named("offset beyond a day", "patch", "meetings/{meeting}/", {"starts_at": "2024-10-22T09:30:00+25:00"}, "starts_at"),
+    named("datetime before the time zone had a standard offset", "patch", "meetings/{meeting}/", {"starts_at": "0373-12-06T06:37:33+22:31"}, "starts_at"),
+    named("datetime in the year 9999 at +14:00", "patch", "meetings/{meeting}/", {"starts_at": "9999-12-31T23:59:59-14:00"}, "starts_at"),
+    named("naive datetime in the lost hour of 1991 daylight time", "patch", "meetings/{meeting}/", {"starts_at": "1991-04-14T02:30:00"}, "starts_at"),
+    named("naive datetime in the repeated hour of 1991 daylight time", "patch", "meetings/{meeting}/", {"ends_at": "2099-09-15T01:30:00"}, "ends_at"),
+    named("datetime filter before the standard offset", "get", "meetings/?starts_at__gte=0001-01-01T00:00:00%2B14:00", None, "starts_at__gte"),
+    # HTML and script are text: stored and answered verbatim in JSON, never interpreted ----------------
+    named("script in a company name", "post", "companies/", {"name": "<script>alert(1)</script>"}, "name", status=201),
+    named("HTML in a contact's notes", "patch", "contacts/{contact}/", {"notes": '<img src=x onerror="alert(1)">'}, "notes", status=200),
 ]  # fmt: skip
 
 
@@ -325,3 +366,37 @@ def test_an_industry_code_taken_during_a_create_answers_409(api, monkeypatch):
     racing(monkeypatch, views.IndustryViewSet, "perform_create", lambda: IndustryFactory(code="low-altitude"))
     response = api.post(f"{API}industries/", {"name": "低空经济", "code": "low-altitude"}, format="json")
     assert response.status_code == 409, response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/companies/abc/", "/api/v1/nothing-here/", "/api/v1/companies/1/x/"])
+def test_an_unknown_api_path_answers_json_404(api, path):
+    response = api.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert "detail" in response.json()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "shape",
+    [float, lambda pk: f"{pk}.0", lambda pk: f"{pk}e0", lambda pk: [pk], lambda pk: {"id": pk}, lambda pk: True],
+    ids=["float", "decimal-string", "exponent-string", "list", "object", "boolean"],
+)
+def test_a_reference_must_be_an_integer_id(api, shape):
+    from tests.factories import CompanyFactory
+
+    company = CompanyFactory()  # exists: a value coerced to its id would find it
+    response = api.post("/api/v1/contacts/", {"company": shape(company.pk), "name": "张三"}, format="json")
+    assert response.status_code == 400
+    assert "company" in response.json()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("header", ['"1', '1"', 'W/"1', '""'])
+def test_a_malformed_if_match_never_matches(api, header):
+    from tests.factories import CompanyFactory
+
+    company = CompanyFactory()
+    response = api.patch(f"/api/v1/companies/{company.pk}/", {"city": "常州"}, format="json", HTTP_IF_MATCH=header)
+    assert response.status_code == 412

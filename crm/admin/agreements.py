@@ -1,0 +1,65 @@
+"""Agreements: signing goes through ``agreement_sign`` (the project moves to 签约 with it)."""
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from .. import services
+from ..choices import AgreementStatus
+from ..models import Agreement
+from ..resources import AgreementResource
+from .base import CRMAdmin, CRMImportExportMixin, VersionedModelForm, amount_column
+from .projects import changed_model_fields
+
+
+class AgreementForm(VersionedModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        signs = "status" in self.changed_data and cleaned.get("status") == AgreementStatus.SIGNED
+        signed_on = cleaned.get("signed_on")
+        if signs and signed_on and signed_on > services.today():
+            self.add_error("signed_on", _("签约日期不能晚于今天。 The signing date cannot be in the future."))
+        return cleaned
+
+
+@admin.register(Agreement)
+class AgreementAdmin(CRMImportExportMixin, CRMAdmin):
+    resource_classes = [AgreementResource]
+    form = AgreementForm
+    list_display = ["title", "kind", "status", "signed_on", "amount_display", "project", "meeting"]
+    list_select_related = ["project", "meeting"]
+    list_filter = ["status", "kind", ("companies", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["search_text", "companies__name", "project__name"]
+    date_hierarchy = "signed_on"
+    autocomplete_fields = ["companies", "meeting", "project"]
+    fieldsets = [
+        (None, {"fields": ["title", "kind", "companies", ("meeting", "project")]}),
+        (_("签约"), {"fields": [("status", "signed_on"), "amount", "summary"]}),
+    ]
+    actions = ["sign"]
+
+    amount_display = amount_column("amount", _("协议金额"))
+
+    def save_model(self, request, obj, form, change):
+        signs = "status" in form.changed_data and obj.status == AgreementStatus.SIGNED
+        if not signs:
+            super().save_model(request, obj, form, change)
+            return
+        obj.status = form.initial.get("status", AgreementStatus.DRAFT)
+        if not change or changed_model_fields(form, ignore={"status"}):
+            super().save_model(request, obj, form, change)
+        services.agreement_sign(agreement=obj, user=request.user, signed_on=obj.signed_on)
+
+    @admin.action(description=_("签约所选草拟协议（未填签约日期的记为今天）"), permissions=["change"])
+    def sign(self, request, queryset):
+        signed = 0
+        with transaction.atomic():
+            for agreement in queryset.filter(status=AgreementStatus.DRAFT).select_for_update(of=("self",)):
+                try:
+                    with transaction.atomic():
+                        services.agreement_sign(agreement=agreement, user=request.user)
+                    signed += 1
+                except services.ServiceError as exc:
+                    self.message_user(request, f"{agreement}：{exc.message}", messages.WARNING)
+        self.message_user(request, gettext("%(count)d 份协议已签约。") % {"count": signed}, messages.SUCCESS)

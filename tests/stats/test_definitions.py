@@ -1,0 +1,107 @@
+"""The building blocks of docs/stats.md, and the plain functions the admin dashboard calls."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from crm import services
+from crm.stats import StatsInputError, kpis, pipeline_stats, signed_stats
+from crm.stats.common import add_months, median_days, rate, reached_on
+from tests.factories import ProjectFactory
+from tests.stats.conftest import day, project, signing
+
+D = dt.date
+
+
+def test_a_project_reaches_a_stage_with_its_first_move_to_it_or_beyond():
+    moves = [("signed", D(2024, 1, 1), False), ("completed", D(2024, 5, 1), False)]
+    # jumping from signed to completed passes construction
+    assert reached_on(moves, "construction") == D(2024, 5, 1)
+    assert reached_on(moves, "construction", until=D(2024, 4, 30)) is None
+    assert reached_on(moves, "production") is None
+
+
+def test_stalling_or_dropping_does_not_undo_a_stage_reached():
+    moves = [
+        ("construction", D(2024, 1, 1), False),
+        ("stalled", D(2024, 3, 1), False),
+        ("dropped", D(2024, 6, 1), False),
+    ]
+    assert reached_on(moves, "construction") == D(2024, 1, 1)
+
+
+def test_a_managers_correction_undoes_the_move_it_corrects():
+    moves = [
+        ("signed", D(2024, 1, 1), False),
+        ("construction", D(2024, 2, 1), False),  # recorded by mistake
+        ("signed", D(2024, 2, 3), True),  # corrected back by a manager
+    ]
+    assert reached_on(moves, "construction") is None
+    assert reached_on(moves, "construction", until=D(2024, 2, 2)) == D(2024, 2, 1)
+    moves.append(("construction", D(2024, 9, 1), False))
+    assert reached_on(moves, "construction") == D(2024, 9, 1)
+
+
+@pytest.mark.parametrize(
+    ("start", "months", "expected"),
+    [
+        (D(2024, 3, 15), 6, D(2024, 9, 15)),
+        (D(2024, 8, 31), 6, D(2025, 2, 28)),
+        (D(2023, 8, 31), 6, D(2024, 2, 29)),
+        (D(2024, 11, 20), 24, D(2026, 11, 20)),
+    ],
+)
+def test_months_are_added_on_the_calendar(start, months, expected):
+    assert add_months(start, months) == expected
+
+
+def test_rates_have_four_places_rounded_half_up_and_none_without_a_denominator():
+    assert rate(2, 3) == Decimal("0.6667")
+    assert rate(1, 8) == Decimal("0.1250")
+    assert rate(Decimal("1.00005"), 1) == Decimal("1.0001")
+    assert rate(5, 0) is None
+    assert rate(0, None) is None
+
+
+def test_a_median_of_an_even_count_is_the_mean_of_the_middle_two():
+    assert median_days([243, 364]) == Decimal("303.5")
+    assert median_days([]) is None
+
+
+@pytest.mark.django_db
+def test_sums_are_exact_where_floats_would_drift(api):
+    # 0.1 + 0.2 is not 0.3 in floating point; fen amounts must add up exactly
+    for amount in ("0.10", "0.20", "12345678901.01"):
+        made = ProjectFactory(total_investment=Decimal(amount), stage="lead")
+        services.project_change_stage(project=made, to_stage="signed", user=None, changed_on=day("2024-01-01"))
+        signing(made, None, "2024-01-01", amount)
+    body = api.get("/api/v1/stats/signed/").json()
+    assert body["totals"]["amount"] == "12345678901.31"
+    assert body["totals"]["total_investment"] == "12345678901.31"
+
+
+@pytest.mark.django_db
+def test_the_dashboard_calls_the_same_functions_with_a_dict_of_filters(world, manager, editor):
+    result = signed_stats(
+        user=manager,
+        params={"signed_on__gte": dt.date(2024, 1, 1), "signed_on__lte": "2024-12-31", "stage": ["production"]},
+        group_by="location",
+    )
+    # P1 and P2 (production): A1 15亿 + A2 3亿 + A3 1.5亿
+    assert result["totals"]["amount"] == Decimal("1950000000.00")
+    assert [group["label"] for group in result["groups"]] == ["武进", "常州高新区"]
+    assert pipeline_stats(user=editor)["stalled_count"] == 4
+    assert kpis(user=editor, year=2024)["fulfilment"]["rate"] == Decimal("0.5000")
+    with pytest.raises(StatsInputError) as refused:
+        signed_stats(user=manager, params={"stage": ["bogus"]})
+    assert "stage" in refused.value.errors
+    with pytest.raises(StatsInputError):
+        kpis(user=manager, year=1900)
+
+
+@pytest.mark.django_db
+def test_a_project_signed_without_an_agreement_is_not_a_signing(api):
+    # recorded at 签约 without an agreement: the stage alone does not make it a signed project
+    project("只有阶段的项目", history=[("negotiating", "2024-01-01"), ("signed", "2024-02-01")], total_investment=10**8)
+    assert api.get("/api/v1/stats/kpis/?year=2024").json()["signed_projects"] == 0

@@ -1,0 +1,133 @@
+"""The queries of each stats, timeline and briefing request do not grow with the rows.
+
+Every round of ``grow`` adds, on a day of its own, a project (confidential one time in three) of
+a new owner in two industries, its stage changes, two signings (the first at the conference),
+a capital arrival, two milestones, and a meeting, a request and a task of the partner: the rows
+each report reads. The requests are made by an editor, so the confidentiality subqueries run.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import (
+    CapitalArrivalFactory,
+    CompanyFactory,
+    ContactFactory,
+    IndustryFactory,
+    MeetingFactory,
+    MilestoneFactory,
+    PartnerRequestFactory,
+    TaskFactory,
+    UserFactory,
+)
+from tests.stats.conftest import project, signing
+
+pytestmark = pytest.mark.django_db
+
+START = dt.date(2024, 1, 1)
+
+
+@pytest.fixture
+def place(db):
+    parent = IndustryFactory(name="新能源", code="ne")
+    partner = CompanyFactory(name="光伏集团")
+    CompanyFactory(name="光伏集团常州公司", parent=partner)
+    conference = MeetingFactory(title="推介会", kind="promotion_event")
+    return {
+        "industries": [IndustryFactory(parent=parent), IndustryFactory()],
+        "partner": partner,
+        "conference": conference,
+        "person": ContactFactory(company=partner),
+        "rounds": 0,
+    }
+
+
+def grow(place, n):
+    """Add ``n`` rounds of rows (see the module's docstring)."""
+    for i in range(place["rounds"], place["rounds"] + n):
+        on = START + dt.timedelta(days=i)
+        text = on.isoformat()
+        made = project(
+            f"项目{i}",
+            company=place["partner"],
+            industries=place["industries"],
+            location=f"园区{i % 3}",
+            owner=UserFactory(role="editor"),
+            is_confidential=i % 3 == 0,
+            total_investment=Decimal(i + 1) * 10**8,
+            contracted_investment=Decimal(i + 1) * 10**7,
+            history=[("negotiating", text), ("signed", text), ("construction", text)],
+        )
+        signing(made, place["conference"], text, "1000000.00")
+        signing(made, None, text, "2000000.00")
+        CapitalArrivalFactory(project=made, arrived_on=on)
+        MilestoneFactory(project=made, kind="construction_start", due_on=on, done_on=on)
+        MilestoneFactory(project=made, kind="completion", due_on=on)
+        meeting = MeetingFactory(starts_at=dt.datetime.combine(on, dt.time(10), tzinfo=dt.UTC))
+        meeting.companies.set([place["partner"]])
+        meeting.attendees.set([place["person"], ContactFactory()])
+        PartnerRequestFactory(company=place["partner"], raised_on=on, due_on=on)
+        TaskFactory(company=place["partner"], project=made, due_on=on)
+    place["rounds"] += n
+
+
+def queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, response.content
+    return len(captured.captured_queries)
+
+
+# The queries of each request, for an editor with a token. Every request begins with
+#   1. the token, its user and the user's roles (one query).
+# A filter naming a record (?meeting=, ?industry= ...) adds the query that checks it; none here.
+BUDGETS = {
+    # 2. the signings, each with its project's figures and the id of the project's first signing;
+    # 3. the largest projects the user may see.
+    "stats/signed/?group_by=month": 3,
+    "stats/signed/?group_by=quarter": 3,
+    "stats/signed/?group_by=location": 3,
+    "stats/signed/?group_by=month&format=xlsx": 3,
+    # and the groups' labels: the meetings' titles, the users' names.
+    "stats/signed/?group_by=meeting": 4,
+    "stats/signed/?group_by=owner": 4,
+    # and the projects' industries, the industries' labels (top_industry: and the industry tree).
+    "stats/signed/?group_by=industry": 5,
+    "stats/signed/?group_by=top_industry": 6,
+    # 2. the projects; 3. their stage histories; 4. the stalled projects the user may see.
+    "stats/pipeline/": 4,
+    "stats/pipeline/?format=xlsx": 4,
+    # 2. the year's signed projects; 3. the projects with starts or completions due; 4. the stage
+    # histories; 5. the capital arrivals of the signed projects; 6. the target; 7. the arrivals of the year.
+    "stats/kpis/?year=2024": 7,
+    # 2. the meeting; 3. its signings; 4. their projects; 5. stage histories; 6. capital arrivals;
+    # 7. the projects the user may see; 8. the agreements the user may see.
+    "stats/events/{conference}/": 8,
+    # 2. the company; 3. the count of the union; 4. the page's keys; then one query per kind on the
+    # page: 5. meetings, 6. their attendees, 7. requests, 8. agreements, 9. projects,
+    # 10. stage changes, 11. milestones, 12. tasks.
+    "companies/{partner}/timeline/": 12,
+    # and the company tree.
+    "companies/{partner}/timeline/?include_subsidiaries=true": 13,
+    # 2. the company; 3. its industries; 4. subsidiaries; 5. people met; 6. meetings;
+    # 7. their attendees; 8. open requests; 9. projects; 10. agreements; 11. overdue milestones;
+    # 12. overdue tasks.
+    "companies/{partner}/briefing/": 12,
+    "companies/{partner}/briefing/?format=html": 12,
+}
+
+
+def test_no_request_makes_more_queries_with_three_times_the_rows(editor_api, place):
+    urls = {
+        path: "/api/v1/" + path.format(conference=place["conference"].pk, partner=place["partner"].pk)
+        for path in BUDGETS
+    }
+    grow(place, 10)
+    with_10 = {path: queries(editor_api, url) for path, url in urls.items()}
+    grow(place, 20)
+    with_30 = {path: queries(editor_api, url) for path, url in urls.items()}
+    assert with_10 == with_30 == BUDGETS
