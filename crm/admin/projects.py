@@ -189,7 +189,8 @@ class ProjectAdmin(CRMImportExportMixin, CRMAdmin):
             if name in form.base_fields:
                 current = format_amount(getattr(obj, name)) if obj is not None else ""
                 hint = gettext("单位：元（20亿元填 2000000000）。")
-                form.base_fields[name].help_text = f"{hint} {gettext('当前：')}{current}" if current else hint
+                now = gettext("当前：%(amount)s") % {"amount": current}
+                form.base_fields[name].help_text = f"{hint} {now}" if current else hint
         return form
 
     def save_model(self, request, obj, form, change):

@@ -1,3 +1,5 @@
+import datetime
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework
@@ -18,9 +20,14 @@ def _guarded(clean):
 
     def guarded_clean(value):
         try:
-            return clean(value)
+            cleaned = clean(value)
+            if isinstance(cleaned, datetime.datetime) and cleaned.tzinfo is not None:
+                cleaned.astimezone(datetime.UTC)  # the database compares in UTC: year 1 at +14:00 is year 0
+            return cleaned
         except (OverflowError, RecursionError):
-            raise forms.ValidationError(_("数值超出允许范围。 The value is out of range."), code="out_of_range") from None
+            raise forms.ValidationError(
+                _("数值超出允许范围。 The value is out of range."), code="out_of_range"
+            ) from None
 
     return guarded_clean
 

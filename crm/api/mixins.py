@@ -9,13 +9,14 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Value
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from simple_history import utils
 
+from .browser import error_response
 from .exceptions import PreconditionFailed, PreconditionRequired
 
 _ETAG_RE = re.compile(r'^\s*(?:W/)?("?)(\d{1,18})\1\s*$')
@@ -251,9 +252,9 @@ class HistoryMixin:
     @extend_schema(
         responses={
             200: HistoryPageSerializer,
-            401: OpenApiResponse(description="Not authenticated"),
-            403: OpenApiResponse(description="Forbidden for this role"),
-            404: OpenApiResponse(description="Not found"),
+            401: error_response(401, "Not authenticated"),
+            403: error_response(403, "Forbidden for this role"),
+            404: error_response(404, "Not found"),
         },
         parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
         filters=False,

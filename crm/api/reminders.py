@@ -1,7 +1,7 @@
 """Reminders, read-only: managers see all, everyone else their own. And the calendar token."""
 
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -10,12 +10,13 @@ from rest_framework.views import APIView
 from .. import reminders
 from ..calendar import feed_url
 from ..models import Reminder, ReminderReason, ReminderStatus, ReminderSubject, User
+from .browser import error_response
 from .permissions import IsAuthenticatedUser
 
 READ_ERRORS = {
-    401: OpenApiResponse(description="Not authenticated"),
-    403: OpenApiResponse(description="Forbidden for this role"),
-    404: OpenApiResponse(description="Not found"),
+    401: error_response(401, "Not authenticated"),
+    403: error_response(403, "Forbidden for this role"),
+    404: error_response(404, "Not found"),
 }
 
 
@@ -56,7 +57,7 @@ class ReminderHealthSerializer(serializers.Serializer):
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: ReminderSerializer(many=True), 400: OpenApiResponse(), **READ_ERRORS}),
+    list=extend_schema(responses={200: ReminderSerializer(many=True), 400: error_response(400), **READ_ERRORS}),
     retrieve=extend_schema(responses={200: ReminderSerializer, **READ_ERRORS}),
 )
 class ReminderViewSet(viewsets.ReadOnlyModelViewSet):
@@ -88,18 +89,18 @@ class CalendarTokenView(APIView):
     permission_classes = [IsAuthenticatedUser]
     feed = inline_serializer("CalendarFeed", {"url": serializers.CharField(allow_null=True)})
 
-    @extend_schema(responses={200: feed, 401: OpenApiResponse(description="Not authenticated")})
+    @extend_schema(responses={200: feed, 401: error_response(401, "Not authenticated")})
     def get(self, request):
         user = request.user
         return Response({"url": feed_url(user) if user.ical_token else None})
 
-    @extend_schema(request=None, responses={200: feed, 401: OpenApiResponse(description="Not authenticated")})
+    @extend_schema(request=None, responses={200: feed, **{s: error_response(s) for s in (401, 403)}})
     def post(self, request):
         user = User.objects.get(pk=request.user.pk)
         user.rotate_ical_token()
         return Response({"url": feed_url(user)})
 
-    @extend_schema(responses={204: None, 401: OpenApiResponse(description="Not authenticated")})
+    @extend_schema(responses={204: None, **{s: error_response(s) for s in (401, 403)}})
     def delete(self, request):
         User.objects.filter(pk=request.user.pk).update(ical_token="")
         return Response(status=204)

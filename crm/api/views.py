@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
@@ -34,20 +34,21 @@ from ..models import (
     User,
 )
 from . import serializers as s
+from .browser import error_response
 from .mixins import HistoryMixin, ManyIdsMixin, PreconditionMixin, etag_for
 from .permissions import IsAuthenticatedUser
 
 ERRORS = {
-    400: OpenApiResponse(description="Validation error: {field: [messages]}"),
-    401: OpenApiResponse(description="Not authenticated"),
-    403: OpenApiResponse(description="Forbidden for this role"),
-    404: OpenApiResponse(description="Not found"),
+    400: error_response(400, "Validation error: {field: [messages]}"),
+    401: error_response(401, "Not authenticated"),
+    403: error_response(403, "Forbidden for this role"),
+    404: error_response(404, "Not found"),
 }
 WRITE_ERRORS = {
     **ERRORS,
-    409: OpenApiResponse(description="Conflict (referenced record, duplicate)"),
-    412: OpenApiResponse(description="Stale If-Match or version"),
-    428: OpenApiResponse(description="If-Match or version required"),
+    409: error_response(409, "Conflict (referenced record, duplicate)"),
+    412: error_response(412, "Stale If-Match or version"),
+    428: error_response(428, "If-Match or version required"),
 }
 
 
@@ -299,9 +300,9 @@ class TokenView(APIView):
         request=s.TokenRequestSerializer,
         responses={
             200: s.TokenResponseSerializer,
-            400: OpenApiResponse(description="Validation error"),
-            401: OpenApiResponse(description="Wrong username or password"),
-            429: OpenApiResponse(description="Too many attempts"),
+            400: error_response(400, "Validation error"),
+            401: error_response(401, "Wrong username or password"),
+            429: error_response(429, "Too many attempts"),
         },
     )
     def post(self, request):
@@ -326,6 +327,6 @@ class MeView(APIView):
 
     permission_classes = [IsAuthenticatedUser]
 
-    @extend_schema(responses={200: s.MeSerializer, 401: OpenApiResponse(description="Not authenticated")})
+    @extend_schema(responses={200: s.MeSerializer, 401: error_response(401, "Not authenticated")})
     def get(self, request):
         return Response(s.MeSerializer(request.user).data)

@@ -94,7 +94,9 @@ def test_of_many_creates_with_the_same_credit_code_exactly_one_is_created(live_s
     url = f"{live_server.url}/api/v1/companies/"
 
     def create(i):
-        return requests.post(url, json={"name": f"同码公司{i}", "credit_code": code}, headers=manager_headers, timeout=60)
+        return requests.post(
+            url, json={"name": f"同码公司{i}", "credit_code": code}, headers=manager_headers, timeout=60
+        )
 
     answers = race(WRITERS, create)
     statuses = [answer.status_code for answer in answers]
@@ -112,7 +114,9 @@ def test_of_many_creates_with_the_same_industry_code_exactly_one_is_created(live
     url = f"{live_server.url}/api/v1/industries/"
 
     def create(i):
-        return requests.post(url, json={"name": f"低空经济{i}", "code": "low-altitude"}, headers=manager_headers, timeout=60)
+        return requests.post(
+            url, json={"name": f"低空经济{i}", "code": "low-altitude"}, headers=manager_headers, timeout=60
+        )
 
     statuses = [answer.status_code for answer in race(WRITERS, create)]
     assert statuses.count(201) == 1, statuses

@@ -254,9 +254,7 @@ def test_a_configured_origin_may_call_the_api(cors, viewer_api):
 def test_any_other_origin_gets_no_cors_grant(cors, viewer_api, origin):
     response = viewer_api.get(f"{API}companies/", HTTP_ORIGIN=origin)
     assert "Access-Control-Allow-Origin" not in response
-    preflight = viewer_api.options(
-        f"{API}companies/", HTTP_ORIGIN=origin, HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST"
-    )
+    preflight = viewer_api.options(f"{API}companies/", HTTP_ORIGIN=origin, HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST")
     assert "Access-Control-Allow-Origin" not in preflight
 
 
@@ -292,3 +290,29 @@ def test_a_failing_admin_page_shows_no_stack_trace(settings, manager, monkeypatc
     response = client.get("/admin/")
     assert response.status_code == 500
     assert "Traceback" not in response.content.decode() and "hunter2" not in response.content.decode()
+
+
+# Script in text: stored and answered verbatim as JSON data, escaped by the admin --------------------------
+
+SCRIPT = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
+
+
+def test_script_in_a_name_is_stored_and_answered_verbatim_as_json(api):
+    created = api.post(f"{API}companies/", {"name": SCRIPT}, format="json")
+    assert created.status_code == 201, created.content
+    response = api.get(f"{API}companies/{created.json()['id']}/")
+    assert response["Content-Type"] == "application/json"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response.json()["name"] == SCRIPT
+    assert Company.objects.get(pk=created.json()["id"]).name == SCRIPT
+
+
+def test_script_in_a_name_is_escaped_by_the_admin(client):
+    company = CompanyFactory(name=SCRIPT)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    for url in ("/admin/crm/company/", f"/admin/crm/company/{company.pk}/change/"):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        html = page.content.decode()
+        assert "&lt;script&gt;alert(" in html, url
+        assert SCRIPT not in html, url

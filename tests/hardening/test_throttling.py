@@ -76,7 +76,9 @@ def test_a_lockout_answers_no_cors_grant_even_to_an_ajax_request(anon_api, perso
     settings.CORS_ALLOWED_ORIGINS = ["https://crm.example.gov.cn"]
     for i in range(5):
         token(anon_api, "zhang", f"guess-{i}")
-    locked = token(anon_api, "zhang", PASSWORD, HTTP_X_REQUESTED_WITH="XMLHttpRequest", HTTP_ORIGIN="https://evil.example.com")
+    locked = token(
+        anon_api, "zhang", PASSWORD, HTTP_X_REQUESTED_WITH="XMLHttpRequest", HTTP_ORIGIN="https://evil.example.com"
+    )
     assert locked.status_code == 429
     assert "Access-Control-Allow-Origin" not in locked
 
