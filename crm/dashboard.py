@@ -1,34 +1,34 @@
 """The admin index as a leader's dashboard: a few numbers, each from one or two queries.
 
-- **Projects by stage**: how many projects are at each stage, and their total investment.
-- **Signed investment this year, by industry**: agreements signed this calendar year
-  (Asia/Shanghai) that concern a project. Each such project counts once: with the sum of the
-  amounts of its agreements signed this year, or its total investment when none of them
-  carries an amount. A project in several industries counts in each; the total counts it once.
+- **Projects by stage** and **signed investment this year, by industry** are the numbers of the
+  stats API (``crm.stats``, docs/stats.md), so the dashboard and ``/api/v1/stats/`` always agree:
+  projects first signed this calendar year with their total investment, each project once, under
+  each of its industries. Like every aggregate, they count confidential projects without naming
+  them.
 - **The year's target** (年度签约目标, set by managers), when there is one: the signed total
-  as a share of it. Confidential projects count only for those who may see them.
+  as a share of it.
 - **Overdue milestones and tasks**: open ones whose due date has passed, with the ten oldest.
 - **Open partner requests**: 待处理 and 办理中, the ten oldest first.
 
-Confidential projects, and their milestones, tasks and agreements, are left out for users
-who may not see them, as everywhere else.
+The overdue and request panels are work lists that name their items: there, confidential
+projects and what hangs from them are left out for users who may not see them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Sum
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from . import services
-from .choices import STAGE_ORDER, AgreementStatus, ProjectStage, RequestStatus, TaskStatus
+from .choices import AgreementStatus, RequestStatus, TaskStatus
 from .formatting import format_amount
-from .models import Agreement, InvestmentTarget, Milestone, PartnerRequest, Project, Task
+from .models import InvestmentTarget, Milestone, PartnerRequest, Task
+from .stats.pipeline import pipeline_stats
+from .stats.signed import signed_stats
 
 SIGNED_STATUSES = [AgreementStatus.SIGNED, AgreementStatus.IN_FORCE, AgreementStatus.COMPLETED]
 OPEN_TASK = [TaskStatus.OPEN, TaskStatus.IN_PROGRESS]
@@ -60,63 +60,34 @@ def _scale(bars: list[Bar], by: str) -> list[Bar]:
 
 
 def projects_by_stage(user) -> list[Bar]:
-    """Every stage, in the order projects move through them, with its count and investment."""
-    rows = {
-        row["stage"]: row
-        for row in Project.objects.visible_to(user)
-        .order_by()
-        .values("stage")
-        .annotate(count=Count("id"), total=Sum("total_investment"))
-    }
-    stages = [*STAGE_ORDER, ProjectStage.STALLED, ProjectStage.DROPPED]
+    """Every stage, in the order projects move through them: the numbers of ``stats/pipeline/``."""
     bars = [
         Bar(
-            label=str(stage.label),
-            key=stage.value,
-            count=rows.get(stage, {}).get("count", 0),
-            amount=rows.get(stage, {}).get("total"),
+            label=str(row["label"]),
+            key=row["stage"],
+            count=row["projects"],
+            # Unknown when no project of the stage has an amount yet, rather than a misleading 0.
+            amount=row["total_investment"] if row["projects_without_investment"] < row["projects"] else None,
         )
-        for stage in stages
+        for row in pipeline_stats(user=user)["stages"]
     ]
     return _scale(bars, "count")
 
 
 def signed_investment_by_industry(user, year: int) -> tuple[list[Bar], Bar]:
-    """Signed investment of ``year`` per industry (see the module docstring), and the total."""
-    agreements = (
-        Agreement.objects.visible_to(user)
-        .filter(status__in=SIGNED_STATUSES, signed_on__year=year, project__isnull=False)
-        .values_list("project_id", "amount", "project__total_investment")
+    """Projects first signed in ``year`` and their total investment, per industry: ``stats/signed/``."""
+    data = signed_stats(
+        user=user,
+        params={"signed_on__gte": f"{year}-01-01", "signed_on__lte": f"{year}-12-31"},
+        group_by="industry",
     )
-    amounts: dict[int, Decimal | None] = {}
-    fallback: dict[int, Decimal | None] = {}
-    for project_id, amount, total_investment in agreements:
-        fallback[project_id] = total_investment
-        if amount is not None:
-            amounts[project_id] = (amounts.get(project_id) or Decimal(0)) + amount
-    per_project = {pid: amounts.get(pid, fallback[pid]) or Decimal(0) for pid in fallback}
-
-    industries: dict[int | None, list] = defaultdict(lambda: ["", Decimal(0), 0])
-    links = Project.industries.through.objects.filter(project_id__in=list(per_project)).values_list(
-        "project_id", "industry_id", "industry__name"
-    )
-    classified = set()
-    for project_id, industry_id, name in links:
-        entry = industries[industry_id]
-        entry[0] = name
-        entry[1] += per_project[project_id]
-        entry[2] += 1
-        classified.add(project_id)
-    for project_id in set(per_project) - classified:
-        entry = industries[None]
-        entry[0] = _("未分类")
-        entry[1] += per_project[project_id]
-        entry[2] += 1
-    bars = sorted(
-        (Bar(label=name, count=count, amount=amount) for name, amount, count in industries.values()),
-        key=lambda bar: (-bar.amount, bar.label),
-    )
-    total = Bar(label=_("合计"), count=len(per_project), amount=sum(per_project.values(), Decimal(0)))
+    bars = [
+        Bar(label=str(group["label"]), count=group["projects"], amount=group["total_investment"])
+        for group in data["groups"]
+        if group["projects"]
+    ]
+    totals = data["totals"]
+    total = Bar(label=_("合计"), count=totals["projects"], amount=totals["total_investment"])
     return _scale(bars, "amount"), total
 
 

@@ -62,19 +62,22 @@ def test_signed_investment_counts_each_project_once_by_industry_this_year(admin_
     AgreementFactory(project=None, amount=Decimal("999"), signed_on=dt.date(2025, 3, 1), status="signed")
 
     bars, total = dashboard.signed_investment_by_industry(admin_manager, 2025)
+    # The stats API's definition: projects first signed this year, with their total investment.
     assert [(bar.label, bar.count, bar.amount) for bar in bars] == [
-        ("新能源", 2, Decimal("600000000")),
-        ("合成生物", 1, Decimal("500000000")),
-        ("未分类", 1, Decimal("50000000")),
+        ("新能源", 2, Decimal("2100000000")),  # 20亿 + 1亿
+        ("合成生物", 1, Decimal("2000000000")),
+        ("未分类", 1, Decimal("10000000")),
     ]
-    assert (total.count, total.amount) == (3, Decimal("650000000"))
+    assert (total.count, total.amount) == (3, Decimal("2110000000"))  # each project once
 
 
-def test_a_confidential_project_is_left_out_of_an_outsiders_dashboard(admin_editor, admin_manager):
+def test_a_confidential_project_is_counted_but_never_listed_on_an_outsiders_dashboard(admin_editor, admin_manager):
     secret = ProjectFactory(is_confidential=True, stage="signed")
     _signed(secret, amount=Decimal("100"))
     MilestoneFactory(project=secret, due_on=dt.date(2025, 1, 1))
-    assert dashboard.signed_investment_by_industry(admin_editor, 2025)[1].count == 0
+    # Aggregates count it without naming it; the work lists leave it out.
+    assert dashboard.signed_investment_by_industry(admin_editor, 2025)[1].count == 1
+    assert sum(bar.count for bar in dashboard.projects_by_stage(admin_editor)) == 1
     assert dashboard.overdue(admin_editor, TODAY)["milestone_count"] == 0
     assert dashboard.overdue(admin_manager, TODAY)["milestone_count"] == 1
 
@@ -113,7 +116,7 @@ def test_the_index_shows_the_dashboard_in_a_fixed_number_of_queries(manager_clie
     response, thirty = page()
     assert ten == thirty
     html = response.content.decode()
-    assert 'id="dashboard-stages"' in html and "30.00 亿元" in html
+    assert 'id="dashboard-stages"' in html and "600.00 亿元" in html  # 30 projects × 20亿
     assert not re.search(r'(src|href)="(https?:)?//', html), "the dashboard must work offline"
 
 
@@ -130,7 +133,7 @@ def test_the_years_target_shows_how_much_of_it_is_signed(manager_client, admin_m
     from crm.models import InvestmentTarget
 
     InvestmentTarget.objects.create(year=2025, amount=Decimal("1000000000"))
-    _signed(ProjectFactory(), amount=Decimal("250000000"))
+    _signed(ProjectFactory(total_investment=Decimal("250000000")))
     html = manager_client.get(reverse("admin:index")).content.decode()
     assert "年度目标 10.00 亿元，已完成 25.0%" in html
     assert dashboard.target_progress(2024, Decimal(0)) is None

@@ -123,8 +123,10 @@ class Writer:
 
 
 def credit_code(rng: random.Random) -> str:
-    body = "91" + rng.choice(["320400", "320411", "320412", "440300", "310000"]) + "".join(
-        rng.choice(CREDIT_CODE_ALPHABET) for _ in range(9)
+    body = (
+        "91"
+        + rng.choice(["320400", "320411", "320412", "440300", "310000"])
+        + "".join(rng.choice(CREDIT_CODE_ALPHABET) for _ in range(9))
     )
     return body + credit_code_check_character(body)
 
@@ -291,7 +293,9 @@ class Command(BaseCommand):
             for pk in range(first, first + count):
                 raised = self.today - dt.timedelta(days=rng.randint(0, 900))
                 status = rng.choice(statuses)
-                resolved = raised + dt.timedelta(days=rng.randint(1, 60)) if status in ("resolved", "declined") else None
+                resolved = (
+                    raised + dt.timedelta(days=rng.randint(1, 60)) if status in ("resolved", "declined") else None
+                )
                 description = f"企业希望协调{rng.choice(['用地指标', '人才公寓', '审批手续', '融资对接', '电力增容'])}"
                 category = rng.choice(["用地", "人才", "审批", "融资", "要素保障"])
                 yield (pk, 1, self.now, self.now, rng.choice(companies), None, raised, category, description, status,
@@ -344,7 +348,9 @@ class Command(BaseCommand):
     def stage_history(self, projects) -> None:
         def rows():
             for pk, stage, started, _total, owner, _company in projects:
-                path = STAGE_ORDER[: STAGE_ORDER.index(stage) + 1] if stage in STAGE_ORDER else STAGE_ORDER[:3] + [stage]
+                path = (
+                    STAGE_ORDER[: STAGE_ORDER.index(stage) + 1] if stage in STAGE_ORDER else STAGE_ORDER[:3] + [stage]
+                )
                 day, previous = started, ""
                 for step in path:
                     yield (pk, previous, step, day, self.now, owner, "", False)
@@ -396,7 +402,18 @@ class Command(BaseCommand):
 
     def milestones(self, projects, users) -> None:
         rng, per = self.rng, PER_SCALE["milestones_per_project"]
-        titles = ["签约", "土地摘牌", "开工", "主体封顶", "竣工验收", "设备进场", "投产", "达产", "环评批复", "能评批复"]
+        titles = [
+            "签约",
+            "土地摘牌",
+            "开工",
+            "主体封顶",
+            "竣工验收",
+            "设备进场",
+            "投产",
+            "达产",
+            "环评批复",
+            "能评批复",
+        ]
 
         def rows():
             for pk, stage, started, _total, _owner, _company in projects:
