@@ -49,7 +49,8 @@ class ValidationErrorSchema(OpenApiSerializerExtension):
         return {
             "type": "object",
             "description": ValidationErrorSerializer.__doc__,
-            "properties": {"non_field_errors": messages},
+            # A body that cannot be parsed at all (bad JSON, bad encoding) answers {"detail": "..."}.
+            "properties": {"non_field_errors": messages, "detail": {"type": "string"}},
             # A list field reports its items' errors by index: {"tags": {"0": ["..."]}}.
             "additionalProperties": {"anyOf": [messages, {"type": "object", "additionalProperties": messages}]},
         }
