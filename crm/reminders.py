@@ -190,13 +190,15 @@ class SweepResult:
         return {k: v for k, v in self.__dict__.items() if k != "errors"} | {"errors": self.errors[:5]}
 
 
-def _row(item: Item, occurrence: Occurrence, recipient: User, now: dt.datetime) -> Reminder:
+def _row(item: Item, occurrence: Occurrence, recipient: User, today: dt.date) -> Reminder:
     status, error = ReminderStatus.PENDING, ""
     if not recipient.is_active:
         status, error = ReminderStatus.SKIPPED, "收件人已停用 recipient is inactive"
     elif not recipient.email:
         status, error = ReminderStatus.SKIPPED, "收件人没有邮箱 recipient has no email address"
-    scheduled = send_time(occurrence.on)
+    # A weekly occurrence found for the first time (a new item, long overdue) is due today, not
+    # days ago: only rows that really waited are reported late.
+    scheduled = send_time(max(occurrence.on, today))
     return Reminder(
         subject=item.subject,
         object_id=item.pk,
@@ -241,11 +243,11 @@ def plan(today: dt.date, now: dt.datetime, result: SweepResult, since: dt.dateti
         for item in spec.items(queryset):
             occurrence = occurrence_for(item.due_on, today)
             if occurrence is not None and item.recipient is not None:
-                wanted.append(_row(item, occurrence, item.recipient, now))
+                wanted.append(_row(item, occurrence, item.recipient, today))
             escalation = escalation_for(item.due_on, today)
             if escalation is not None:
                 managers = _managers() if managers is None else managers
-                wanted.extend(_row(item, escalation, manager, now) for manager in managers)
+                wanted.extend(_row(item, escalation, manager, today) for manager in managers)
         created = _insert_missing(subject, wanted)
         result.created += len(created)
         result.skipped += sum(1 for r in created if r.status == ReminderStatus.SKIPPED)

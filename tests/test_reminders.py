@@ -444,3 +444,14 @@ def test_an_incremental_sweep_reads_only_items_changed_since_the_last_one(staff,
             reminders.sweep()
     milestone_reads = [q["sql"] for q in captured.captured_queries if 'FROM "crm_milestone"' in q["sql"]]
     assert milestone_reads and all('"updated_at" >=' in sql for sql in milestone_reads[:1])
+
+
+@pytest.mark.django_db
+def test_a_long_overdue_item_seen_for_the_first_time_is_reminded_on_time_not_late(smtp_server, staff, manager):
+    """Its weekly occurrence fell days ago, but nothing was waiting: the email must not say 补发."""
+    MilestoneFactory(assignee=staff, due_on=D - dt.timedelta(days=20))  # overdue:14, escalate:17
+    with time_machine.travel(at(D), tick=False):
+        assert reminders.sweep()["sent"] == 2
+    assert not Reminder.objects.filter(is_late=True).exists()
+    assert set(Reminder.objects.values_list("scheduled_for", flat=True)) == {at(D, 8)}
+    assert all("补发" not in m.get_body(("plain",)).get_content() for m in smtp_server.messages)
