@@ -188,6 +188,10 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# Cache: throttle counters must be shared by every web process, so production points this at
+# Redis (``redis://host:6379/1``); the local default is per process.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
 # Email ---------------------------------------------------------------------------------
 EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 if env.str("EMAIL_URL", default=""):

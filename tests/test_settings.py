@@ -86,3 +86,17 @@ def test_it_reads_language_and_time_zone_as_the_bureau_needs(settings):
     assert settings.TIME_ZONE == "Asia/Shanghai"
     assert settings.USE_TZ is True
     assert "django.middleware.locale.LocaleMiddleware" in settings.MIDDLEWARE
+
+
+def test_the_cache_is_shared_through_redis_when_cache_url_says_so():
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings;"
+         "print(settings.CACHES['default']['BACKEND'])"],
+        cwd=ROOT,
+        env={**os.environ, "CACHE_URL": "redis://127.0.0.1:6379/1", "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "redis" in result.stdout.lower()
