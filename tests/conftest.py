@@ -102,3 +102,35 @@ def smtp_server(settings):
     settings.EMAIL_TIMEOUT = 5
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters live in the cache: every test starts with a clean slate."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def nobody_api(nobody):
+    return client_for(nobody)
+
+
+@pytest.fixture
+def client_as(request):
+    """The API client of a role: ``manager``, ``editor``, ``viewer``, ``nobody`` or ``anonymous``."""
+    fixture_names = {
+        "manager": "api",
+        "editor": "editor_api",
+        "viewer": "viewer_api",
+        "nobody": "nobody_api",
+        "anonymous": "anon_api",
+    }
+
+    def get(role):
+        return request.getfixturevalue(fixture_names[role])
+
+    return get

@@ -41,7 +41,6 @@ from types import SimpleNamespace
 
 import pytest
 import time_machine
-from django.core.cache import cache
 
 from crm import services
 from crm.demo_data import SHANGHAI
@@ -66,13 +65,6 @@ YI = Decimal(100_000_000)
 def _frozen_today():
     with time_machine.travel(dt.datetime(2025, 12, 31, 10, 0, tzinfo=SHANGHAI), tick=False):
         yield
-
-
-@pytest.fixture(autouse=True)
-def _fast_settings(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.WHITENOISE_AUTOREFRESH = True
-    cache.clear()
 
 
 def day(text: str) -> dt.date:
@@ -110,11 +102,6 @@ def insider(db):
 @pytest.fixture
 def owner(db):
     return UserFactory(username="owner", full_name="项目负责人", role="editor")
-
-
-@pytest.fixture
-def nobody_api(nobody):
-    return client_for(nobody)
 
 
 @pytest.fixture
