@@ -47,3 +47,10 @@ client: $(STAMP) $(CLIENT)/node_modules/.package-lock.json
 	@mkdir -p $(CLIENT)/build
 	$(PY) manage.py spectacular --format openapi-json --validate --fail-on-warn --file $(CLIENT)/build/openapi.json
 	cd $(CLIENT) && npm run --silent generate -- build/openapi.json && node_modules/.bin/tsc --strict -p tsconfig.json
+
+# The benchmark of docs/performance.md, on the PostgreSQL database DATABASE_URL names (scale 100 is
+# generated first when it is empty: 2.4 million rows). Tables go into docs/performance.md.
+.PHONY: bench
+BENCH_ARGS ?= --scale 100 --rounds 50 --write docs/performance.md
+bench: $(STAMP)
+	$(PY) manage.py benchmark $(BENCH_ARGS)

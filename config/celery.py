@@ -10,6 +10,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("crm")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Any number of beats may run; only the one holding the database lease sends (crm/beat.py).
+app.conf.beat_scheduler = "crm.beat:LeaderScheduler"
 
 # An interval, not a crontab: it counts in UTC seconds and cannot be shifted by a DST change.
 app.conf.beat_schedule = {
@@ -17,6 +19,11 @@ app.conf.beat_schedule = {
         "task": "crm.tasks.sweep_reminders",
         "schedule": timedelta(minutes=1),
         # A sweep still queued after a minute is superseded by the next one.
+        "options": {"expires": 55},
+    },
+    "deliver-webhooks": {
+        "task": "crm.tasks.deliver_webhooks",
+        "schedule": timedelta(minutes=1),
         "options": {"expires": 55},
     },
 }

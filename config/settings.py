@@ -13,6 +13,8 @@ from corsheaders.defaults import default_headers as cors_default_headers
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from crm.storage import default_storage_from_env
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -89,6 +91,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # 503 at once for a request that waited too long in gunicorn's queue (LOAD_SHED_QUEUE_MS).
+    "crm.middleware.LoadSheddingMiddleware",
     "crm.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -175,8 +179,10 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Uploaded files (attachments): a folder under var/ by default, an S3-compatible bucket shared by
+# every machine when STORAGE_URL or AWS_STORAGE_BUCKET_NAME is set (see crm/storage.py).
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": default_storage_from_env(env.ENVIRON, str(MEDIA_ROOT)),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -185,6 +191,16 @@ STORAGES = {
         )
     },
 }
+# Attachments: the largest file accepted (bytes); its type is read from its content, not its name.
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
+# Uploads above this size are spooled to a temporary file rather than held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# One Celery beat in the cluster: the one holding this lease in the database (crm/beat.py). A
+# beat that cannot renew it within BEAT_LOCK_TTL_SECONDS loses it to a standby beat.
+BEAT_LOCK_TTL_SECONDS = env.int("BEAT_LOCK_TTL_SECONDS", default=60)
+BEAT_LOCK_RENEW_SECONDS = env.int("BEAT_LOCK_RENEW_SECONDS", default=15)
+# Sessions are rows in the database, never files on one machine (Django's default, said aloud).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
@@ -264,6 +280,10 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_THROTTLE_RATES": {"token": env.str("TOKEN_THROTTLE_RATE", default="20/min")},
+    # Whose address a throttle counts: with no proxy in front (0), the socket's peer, never the
+    # client-supplied X-Forwarded-For (which would let anyone rotate it past the rate); behind N
+    # proxies, the address the outermost trusted one saw. One knob for throttles and lockout.
+    "NUM_PROXIES": env.int("AXES_IPWARE_PROXY_COUNT", default=0),
     "COERCE_DECIMAL_TO_STRING": True,
     "DATETIME_FORMAT": "iso-8601",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -349,3 +369,16 @@ REMINDER_BACKOFF_SECONDS = [
 REMINDER_LEASE_SECONDS = env.int("REMINDER_LEASE_SECONDS", default=300)
 REMINDER_MAX_EMAILS_PER_SWEEP = env.int("REMINDER_MAX_EMAILS_PER_SWEEP", default=200)
 REMINDER_LATE_AFTER_HOURS = env.int("REMINDER_LATE_AFTER_HOURS", default=12)
+
+# Webhooks and chat robots (docs/webhooks.md). Targets on private, loopback, link-local or
+# multicast addresses are refused unless WEBHOOK_ALLOW_PRIVATE_TARGETS (tests allow loopback).
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_BACKOFF_SECONDS = [
+    int(s) for s in env.list("WEBHOOK_BACKOFF_SECONDS", default=["30", "120", "600", "1800", "3600", "7200"])
+]
+WEBHOOK_LEASE_SECONDS = env.int("WEBHOOK_LEASE_SECONDS", default=120)
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=10)
+WEBHOOK_MAX_PER_SWEEP = env.int("WEBHOOK_MAX_PER_SWEEP", default=500)
+WEBHOOK_DELIVER_ON_COMMIT = env.bool("WEBHOOK_DELIVER_ON_COMMIT", default=True)  # queue a delivery task at once

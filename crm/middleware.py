@@ -1,7 +1,13 @@
+import logging
+import os
+import socket
+import struct
 from urllib.parse import parse_qsl, unquote_to_bytes
 
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
 
 
 def _where_nul(request) -> str | None:
@@ -27,4 +33,55 @@ class RejectNulMiddleware:
         where = _where_nul(request)
         if where is not None:
             return JsonResponse({where: [_("不允许包含空字符（NUL）。 NUL characters are not allowed.")]}, status=400)
+        return self.get_response(request)
+
+
+def queued_ms(request) -> int | None:
+    """How long the request waited before a worker took it, in milliseconds, when that is known.
+
+    gunicorn hands the client's socket to the application (``environ["gunicorn.socket"]``); on
+    Linux its TCP_INFO says how long ago the last data of the client arrived
+    (``tcpi_last_data_recv``, at byte 52). A request is sent in one go, so that is the time it
+    spent in the listen queue while every worker was busy, plus the moment gunicorn took to read
+    it. None elsewhere (runserver, tests, a Unix socket, another OS).
+    """
+    sock = request.META.get("gunicorn.socket")
+    if sock is None or not hasattr(socket, "TCP_INFO"):
+        return None
+    try:
+        info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    except (OSError, AttributeError, TypeError):
+        return None
+    return struct.unpack_from("I", info, 52)[0] if len(info) >= 56 else None
+
+
+class LoadSheddingMiddleware:
+    """A request that waited in the queue longer than ``LOAD_SHED_QUEUE_MS`` is answered 503 at once.
+
+    With every worker busy, requests wait in the listen queue; past a point their callers have
+    given up (or soon will) and serving them only makes everyone after them wait longer: at four
+    times the normal load that ended in 30-second timeouts everywhere (docs/reliability.md, "Load
+    and soak"). Answering those old requests 503 with ``Retry-After`` costs a millisecond, keeps
+    the queue short, and lets the service recover as soon as the surge ends. ``/healthz`` is never
+    shed. ``LOAD_SHED_QUEUE_MS`` (environment, default 3000) sets the limit; 0 turns the guard off.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.limit_ms = int(os.environ.get("LOAD_SHED_QUEUE_MS", "3000") or 0)
+
+    def __call__(self, request):
+        if self.limit_ms > 0 and request.path != "/healthz":
+            waited = queued_ms(request)
+            if waited is not None and waited > self.limit_ms:
+                logger.warning("shed %s %s after %d ms in the queue", request.method, request.path, waited)
+                response = JsonResponse(
+                    {
+                        "detail": _("服务器繁忙，请稍后重试。 The server is busy; try again shortly."),
+                        "code": "overloaded",
+                    },
+                    status=503,
+                )
+                response["Retry-After"] = "5"
+                return response
         return self.get_response(request)

@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import F, Min, Q
+from django.db.models import CharField, Count, F, Max, Min, OuterRef, Q, Subquery, Value
 from django.template.loader import render_to_string
 from django.utils import timezone
 from icalendar import Calendar, Event
@@ -50,6 +50,7 @@ from .models import (
     Task,
     User,
 )
+from .webhooks import events as webhook_events
 
 logger = logging.getLogger(__name__)
 
@@ -235,7 +236,10 @@ def plan(today: dt.date, now: dt.datetime, result: SweepResult, since: dt.dateti
     """
     horizon = today + dt.timedelta(days=max(settings.REMINDER_DAYS_BEFORE, default=0))
     managers = None
+    changed = set(SUBJECTS) if since is None else _changed_subjects(since)
     for subject, spec in SUBJECTS.items():
+        if subject not in changed:
+            continue  # nothing of this kind saved since: nothing to plan or cancel (docs/performance.md)
         queryset = spec.model._default_manager.filter(spec.open, due_on__lte=horizon).order_by("due_on", "pk")
         if since is not None:
             queryset = queryset.filter(updated_at__gte=since)
@@ -249,9 +253,22 @@ def plan(today: dt.date, now: dt.datetime, result: SweepResult, since: dt.dateti
                 managers = _managers() if managers is None else managers
                 wanted.extend(_row(item, escalation, manager, today) for manager in managers)
         created = _insert_missing(subject, wanted)
+        webhook_events.reminders_planned(subject, created)  # milestone.overdue / .escalated, same transaction
         result.created += len(created)
         result.skipped += sum(1 for r in created if r.status == ReminderStatus.SKIPPED)
         result.cancelled += _cancel_stale(subject, spec, since)
+
+
+def _changed_subjects(since: dt.datetime) -> set[str]:
+    """The kinds of item saved since ``since``: one query on their ``updated_at`` indexes."""
+    queries = [
+        spec.model._default_manager.filter(updated_at__gte=since)
+        .order_by()
+        .annotate(changed_subject=Value(subject, output_field=CharField()))
+        .values_list("changed_subject", flat=True)
+        for subject, spec in SUBJECTS.items()
+    ]
+    return set(queries[0].union(*queries[1:]))
 
 
 def _insert_missing(subject: str, wanted: list[Reminder]) -> list[Reminder]:
@@ -281,9 +298,10 @@ def _cancel_stale(subject: str, spec: SubjectSpec, since: dt.datetime | None = N
     if since is not None:
         changed = spec.model._default_manager.filter(updated_at__gte=since).order_by().values("pk")
         pending = pending.filter(object_id__in=changed)
-    still_open = spec.model._default_manager.filter(spec.open)
-    current = {pk: due for pk, due in still_open.filter(pk__in=pending.values("object_id")).values_list("pk", "due_on")}
-    stale = [pk for pk, obj, due in pending.values_list("pk", "object_id", "due_on") if current.get(obj) != due]
+    # One query: each pending reminder with its item's due date, if the item is still open.
+    current = spec.model._default_manager.filter(spec.open, pk=OuterRef("object_id")).order_by().values("due_on")[:1]
+    rows = pending.annotate(current_due=Subquery(current)).values_list("pk", "due_on", "current_due")
+    stale = [pk for pk, due, current_due in rows if current_due != due]
     if not stale:
         return 0
     return Reminder.objects.filter(pk__in=stale, status=ReminderStatus.PENDING).update(
@@ -453,6 +471,7 @@ def send_due(now: dt.datetime, result: SweepResult) -> None:
             logger.error("lease of %s reminders expired while sending to user %s", len(rows) - marked, recipient_id)
         result.sent += marked
         result.emails += 1
+        webhook_events.digest_sent(rows, message_id)  # reminder.digest to the recipient's chat group
 
 
 # The sweep ---------------------------------------------------------------------------------------
@@ -480,7 +499,8 @@ def sweep(now: dt.datetime | None = None) -> dict:
             record.error = "; ".join(result.errors[:3])[:2000]
         record.finished_at = timezone.now()
         record.save()
-    ReminderSweep.objects.filter(started_at__lt=now - dt.timedelta(days=30)).delete()
+    if record.planned == "full":  # once a day is enough to forget old sweeps
+        ReminderSweep.objects.filter(started_at__lt=now - dt.timedelta(days=30)).delete()
     return result.as_dict()
 
 
@@ -488,10 +508,10 @@ def _incremental_since(now: dt.datetime) -> dt.datetime | None:
     """When today's full plan is done, the time from which changed items must be planned again."""
     midnight = dt.datetime.combine(timezone.localtime(now, LOCAL_TZ).date(), dt.time(), tzinfo=LOCAL_TZ)
     planned_today = ReminderSweep.objects.filter(started_at__gte=midnight, started_at__lte=now).exclude(planned="")
-    if not planned_today.filter(planned="full").exists():
+    found = planned_today.aggregate(full=Count("pk", filter=Q(planned="full")), last=Max("started_at"))
+    if not found["full"]:
         return None
-    last = planned_today.order_by("-started_at").values_list("started_at", flat=True).first()
-    return last - PLAN_OVERLAP
+    return found["last"] - PLAN_OVERLAP
 
 
 def dry_run(now: dt.datetime | None = None) -> list[Reminder]:

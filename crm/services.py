@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from .choices import OFF_PATH_STAGES, STAGE_ORDER, AgreementStatus, ProjectStage, TaskStatus
 from .models import Agreement, Milestone, Project, ProjectStageChange, ReminderSubject, Task, User
+from .webhooks import events as webhook_events
 
 
 class ServiceError(Exception):
@@ -157,6 +158,7 @@ def project_change_stage(
     project.stage_changed_on = changed_on
     _attribute(project, user, reason or _("阶段变更"))
     project.save()
+    webhook_events.stage_changed(change, project, user)  # the outbox: written in this transaction
     return change
 
 
@@ -224,6 +226,7 @@ def agreement_sign(*, agreement: Agreement, user: User | None, signed_on: dt.dat
     _attribute(agreement, user, _("签约"))
     agreement.save()
     _advance_project_on_signing(agreement, user)
+    webhook_events.agreement_signed(agreement, user)  # the outbox: written in this transaction
     return agreement
 
 

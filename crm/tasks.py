@@ -15,3 +15,11 @@ def sweep_reminders() -> dict:
     from .reminders import sweep
 
     return sweep()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=240, soft_time_limit=200)
+def deliver_webhooks() -> dict:
+    """Send the webhook deliveries that are due (queued after each event, and every minute by beat)."""
+    from .webhooks.delivery import deliver_due
+
+    return deliver_due()

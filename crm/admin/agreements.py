@@ -9,6 +9,7 @@ from .. import services
 from ..choices import AgreementStatus
 from ..models import Agreement
 from ..resources import AgreementResource
+from .attachments import AttachmentInline
 from .base import CRMAdmin, CRMImportExportMixin, VersionedModelForm, amount_column
 from .projects import changed_model_fields
 
@@ -37,6 +38,7 @@ class AgreementAdmin(CRMImportExportMixin, CRMAdmin):
         (None, {"fields": ["title", "kind", "companies", ("meeting", "project")]}),
         (_("签约"), {"fields": [("status", "signed_on"), "amount", "summary"]}),
     ]
+    inlines = [AttachmentInline]
     actions = ["sign"]
 
     amount_display = amount_column("amount", _("协议金额"))

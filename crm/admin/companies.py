@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import Company, Contact, Industry
 from ..resources import CompanyResource, ContactResource, IndustryResource
+from .attachments import AttachmentInline
 from .base import CRMAdmin, CRMExportMixin, CRMImportExportMixin, LockedInlineMixin
 
 
@@ -55,7 +56,7 @@ class CompanyAdmin(CRMImportExportMixin, CRMAdmin):
     search_fields = ["search_text"]
     search_help_text = _("按名称、简称、英文名称或统一社会信用代码查找")
     autocomplete_fields = ["parent", "owner", "industries"]
-    inlines = [ContactInline]
+    inlines = [ContactInline, AttachmentInline]
     fieldsets = [
         (None, {"fields": ["name", ("short_name", "name_en"), "kind", "credit_code", "parent", "industries"]}),
         (_("地区"), {"fields": [("city", "province", "country")]}),

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import services
 from ..models import Agreement, Meeting, PartnerRequest, Task, Trip
 from ..resources import MeetingResource, PartnerRequestResource, TripResource
+from .attachments import AttachmentInline
 from .base import CRMAdmin, CRMExportMixin, LockedInlineMixin, overdue_text
 from .filters import OpenStatusFilter, RequestOverdueFilter
 
@@ -57,7 +58,7 @@ class MeetingAdmin(CRMExportMixin, CRMAdmin):
     search_fields = ["search_text", "companies__name", "trip__title"]
     date_hierarchy = "starts_at"
     autocomplete_fields = ["trip", "companies", "attendees", "owner"]
-    inlines = [AgreementInline, TaskInline]
+    inlines = [AgreementInline, TaskInline, AttachmentInline]
     fieldsets = [
         (None, {"fields": ["title", "kind", ("starts_at", "ends_at"), "location", "trip"]}),
         (_("参会"), {"fields": ["companies", "attendees", "owner"]}),

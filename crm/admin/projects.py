@@ -16,6 +16,7 @@ from ..choices import ProjectStage
 from ..formatting import format_amount
 from ..models import CapitalArrival, Milestone, Project, ProjectStageChange
 from ..resources import CapitalArrivalResource, MilestoneResource, ProjectResource
+from .attachments import AttachmentInline
 from .base import (
     CRMAdmin,
     CRMExportMixin,
@@ -151,7 +152,7 @@ class ProjectAdmin(CRMImportExportMixin, CRMAdmin):
     date_hierarchy = "stage_changed_on"
     autocomplete_fields = ["company", "industries", "team", "owner"]
     readonly_fields = ["stage_changed_on"]
-    inlines = [MilestoneInline, CapitalArrivalInline, StageChangeInline]
+    inlines = [MilestoneInline, CapitalArrivalInline, StageChangeInline, AttachmentInline]
     actions = ["change_stage"]
     fieldsets = [
         (None, {"fields": ["name", "code_name", "company", "kind", "industries", "is_confidential"]}),
@@ -327,6 +328,7 @@ class CapitalArrivalAdmin(CRMExportMixin, CRMAdmin):
     date_hierarchy = "arrived_on"
     autocomplete_fields = ["project"]
     fields = ["project", ("arrived_on", "amount"), "note"]
+    inlines = [AttachmentInline]
 
     amount_display = amount_column("amount", _("到位金额"))
 

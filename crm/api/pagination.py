@@ -1,16 +1,72 @@
-from django.db.models import Count, Window
+"""Page-number pagination that costs the same on page 1 and page 1000 (docs/performance.md).
+
+A list is read in ONE query (a *deferred join*):
+
+* the page's ids: the filtered, ordered rows' primary keys only, ``LIMIT size + 1 OFFSET n``,
+  which the index on the list's ordering answers without reading the rows it skips (index-only);
+* the rows with these ids, with everything the list shows (select_related, annotations);
+* the total ``count``, as a scalar subquery evaluated once (see :func:`count_expression`).
+
+What ``count`` means: the exact number of matching rows up to :data:`EXACT_COUNT_LIMIT`; above
+it, on PostgreSQL, the planner's estimate (``pg_class.reltuples`` for an unfiltered list,
+``EXPLAIN`` of the filtered one), never less than the rows known to exist. ``next`` does not rely
+on the count: one row beyond the page is read, so the links are exact whatever the count says.
+"""
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import BigIntegerField, Value
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+# Up to this many matching rows, ``count`` is exact; above, it is an estimate (PostgreSQL only).
+EXACT_COUNT_LIMIT = 10_000
+
+
+def count_expression(queryset) -> RawSQL | Value:
+    """The number of rows of ``queryset``, exact or estimated (see the module's docstring), as SQL."""
+    inner = queryset.order_by().values("pk")
+    if inner.query.distinct:
+        inner = inner.distinct()
+    try:
+        inner.query.sql_with_params()
+    except EmptyResultSet:  # a filter nothing can match (an id beyond any integer)
+        return Value(0, output_field=BigIntegerField())
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        sql, params = inner.query.sql_with_params()
+        return RawSQL(f"SELECT COUNT(*) FROM ({sql}) counted", params, output_field=BigIntegerField())
+    if not inner.query.where and not inner.query.distinct:
+        # Unfiltered: the table's own statistics, unless it is small (or never analysed).
+        table = connection.ops.quote_name(queryset.model._meta.db_table)
+        return RawSQL(
+            "SELECT CASE WHEN c.reltuples > %s THEN c.reltuples::bigint "
+            f"ELSE (SELECT COUNT(*) FROM {table}) END FROM pg_class c WHERE c.oid = %s::regclass",
+            [EXACT_COUNT_LIMIT, table],
+            output_field=BigIntegerField(),
+        )
+    sql, params = inner[: EXACT_COUNT_LIMIT + 1].query.sql_with_params()
+    full_sql, full_params = inner.query.sql_with_params()
+    connection.ensure_connection()
+    estimate_of = connection.ops.compose_sql(full_sql, full_params)
+    # The EXPLAIN runs only when the capped count overflows (CASE evaluates lazily).
+    return RawSQL(
+        f"SELECT CASE WHEN capped.n > %s THEN GREATEST(capped.n, crm_count_estimate(%s)) ELSE capped.n END "
+        f"FROM (SELECT COUNT(*) AS n FROM ({sql}) limited) capped",
+        [EXACT_COUNT_LIMIT, estimate_of, *params],
+        output_field=BigIntegerField(),
+    )
+
 
 class PageNumberPagination(pagination.PageNumberPagination):
     """``?page=`` and ``?page_size=`` (default 50, capped at 200, never an error).
 
-    The total is read in the same query as the page (``COUNT(*) OVER ()``), so a list costs
-    one query for its rows and count; only a page past the end asks for the count alone.
+    One query per page: the ids of the page (with ``OFFSET`` on the ordering's index), the rows
+    with these ids and the total count together. Only ``?page=last`` asks for the count first.
     """
 
     page_size = 50
@@ -43,20 +99,31 @@ class PageNumberPagination(pagination.PageNumberPagination):
             if self.page_number < 1 or self.page_number > 10**9:
                 raise NotFound(self.invalid_page_message)
         offset = (self.page_number - 1) * self.page_size_now
-        rows = list(
-            queryset.annotate(_total_count=Window(Count("*")))[offset : offset + self.page_size_now + self.lookahead]
-        )
-        rows, self.beyond = rows[: self.page_size_now], rows[self.page_size_now :]
-        if rows:
-            self.count = rows[0]._total_count
-        else:
-            self.count = queryset.count() if self.page_number > 1 else 0
+        wanted = self.page_size_now + max(self.lookahead, 1)
+        rows = list(self.page_rows(queryset, offset, wanted))
+        rows, beyond = rows[: self.page_size_now], rows[self.page_size_now :]
+        self.beyond = beyond[: self.lookahead]
+        self.more = bool(beyond)
+        if not rows:
             if self.page_number > 1:
                 raise NotFound(self.invalid_page_message)
+            self.count = 0
+            return rows
+        known = offset + len(rows)
+        # Exact when the page is the last one; otherwise the counted or estimated total.
+        self.count = max(rows[0]._total_count, known + 1) if self.more else known
         return rows
 
+    def page_rows(self, queryset, offset, limit):
+        counted = queryset.annotate(_total_count=count_expression(queryset))
+        if queryset.query.distinct or queryset.query.combinator:
+            return counted[offset : offset + limit]
+        ids = queryset.values("pk")[offset : offset + limit]
+        return counted.filter(pk__in=ids)
+
     def has_next(self):
-        return self.page_number * self.page_size_now < self.count
+        more = getattr(self, "more", None)  # a subclass that pages by itself knows its count
+        return self.page_number * self.page_size_now < self.count if more is None else more
 
     def get_next_link(self):
         if not self.has_next():

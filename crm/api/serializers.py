@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -60,6 +63,26 @@ class NameField(serializers.ReadOnlyField):
         return str(value)
 
 
+@lru_cache(maxsize=512)
+def _choice_labels(model_field, language: str) -> dict:
+    return {value: str(label) for value, label in model_field.flatchoices}
+
+
+class ChoiceDisplayField(serializers.CharField):
+    """What ``get_<field>_display()`` answers, with the labels translated once per language rather
+    than once per row (a list of 200 rows called it, and gettext, thousands of times)."""
+
+    def __init__(self, model_field, **kwargs):
+        self.model_field = model_field
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        return getattr(instance, self.model_field.attname)
+
+    def to_representation(self, value):
+        return _choice_labels(self.model_field, get_language() or "").get(value, str(value))
+
+
 class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     """An id is an integer (or a string of digits): 1.5, true or "1e3" are refused, not rounded."""
 
@@ -105,7 +128,9 @@ class CRMSerializer(serializers.ModelSerializer):
             except Exception:  # noqa: BLE001  (a declared field that is not a model field)
                 continue
             if getattr(model_field, "choices", None) and not getattr(model_field, "many_to_many", False):
-                fields[f"{name}_display"] = serializers.CharField(source=f"get_{name}_display", read_only=True)
+                fields[f"{name}_display"] = ChoiceDisplayField(
+                    model_field, source=f"get_{name}_display", read_only=True
+                )
         return fields
 
     @property

@@ -32,7 +32,7 @@ from ..models import Company, InvestmentTarget, Meeting
 from ..models.targets import FIRST_YEAR, LAST_YEAR
 from ..services import today
 from ..stats import xlsx
-from ..stats.pipeline import MAX_STALLED_DAYS
+from ..stats.pipeline import DEFAULT_STALLED_LIMIT, MAX_STALLED_DAYS, MAX_STALLED_LIMIT
 from ..stats.signed import DEFAULT_TOP, MAX_TOP
 from ..timeline import KINDS, Timeline
 from .pagination import PageNumberPagination
@@ -317,11 +317,14 @@ class PipelineSerializer(serializers.Serializer):
     totals = PipelineTotalsSerializer()
     stages = StageRowSerializer(many=True)
     stalled_count = serializers.IntegerField(help_text="Every stalled project, confidential ones included")
-    stalled = StalledProjectSerializer(many=True, help_text="The stalled projects you may see, longest first")
+    stalled = StalledProjectSerializer(
+        many=True, help_text="The stalled projects you may see, longest first, at most stalled_limit of them"
+    )
 
 
 class PipelineParams(serializers.Serializer):
     stalled_days = serializers.IntegerField(min_value=1, max_value=MAX_STALLED_DAYS, default=180)
+    stalled_limit = serializers.IntegerField(min_value=1, max_value=MAX_STALLED_LIMIT, default=DEFAULT_STALLED_LIMIT)
 
 
 class PipelineStatsView(StatsView):
@@ -335,6 +338,12 @@ class PipelineStatsView(StatsView):
     @extend_schema(
         parameters=[
             OpenApiParameter("stalled_days", int, description="Stalled after this many days in a stage (180)"),
+            OpenApiParameter(
+                "stalled_limit",
+                int,
+                description=f"List at most this many stalled projects ({DEFAULT_STALLED_LIMIT}, at most "
+                f"{MAX_STALLED_LIMIT}); the spreadsheet lists them all",
+            ),
             _stages(),
             _id("company", "The investor"),
             _id("industry", "The project's industry or one below it"),
@@ -348,6 +357,8 @@ class PipelineStatsView(StatsView):
     )
     def get(self, request):
         params = self.check(PipelineParams)
+        if request.accepted_renderer.format == "xlsx":
+            params["stalled_limit"] = None  # the spreadsheet is the full list
         result = computed(stats.pipeline_stats, user=request.user, params=request.query_params, **params)
         return self.answer(result)
 

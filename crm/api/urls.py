@@ -1,8 +1,9 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from . import browser, stats, views
+from . import attachments, browser, stats, views
 from .reminders import CalendarTokenView, ReminderViewSet
+from .webhooks import WebhookSubscriptionViewSet
 
 router = DefaultRouter()
 router.register("users", views.UserViewSet, basename="user")
@@ -19,6 +20,7 @@ router.register("milestones", views.MilestoneViewSet, basename="milestone")
 router.register("tasks", views.TaskViewSet, basename="task")
 router.register("reminders", ReminderViewSet, basename="reminder")
 router.register("targets", stats.InvestmentTargetViewSet, basename="investmenttarget")
+router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
@@ -33,5 +35,6 @@ urlpatterns = [
     path("stats/events/<int:meeting_id>/", stats.EventStatsView.as_view(), name="stats-event"),
     path("companies/<int:pk>/timeline/", stats.CompanyTimelineView.as_view(), name="company-timeline"),
     path("companies/<int:pk>/briefing/", stats.CompanyBriefingView.as_view(), name="company-briefing"),
+    *attachments.urlpatterns(),
     *router.urls,
 ]

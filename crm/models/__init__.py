@@ -1,4 +1,5 @@
 from .agreements import Agreement
+from .attachments import Attachment, BeatLease
 from .companies import Company, Contact, Industry
 from .meetings import Meeting, PartnerRequest, Trip
 from .projects import CapitalArrival, Milestone, Project, ProjectStageChange
@@ -6,10 +7,20 @@ from .reminders import Reminder, ReminderReason, ReminderStatus, ReminderSubject
 from .targets import InvestmentTarget
 from .tasks import Task
 from .users import ROLE_NAMES, User
+from .webhooks import (
+    WebhookChannel,
+    WebhookDelivery,
+    WebhookDeliveryStatus,
+    WebhookEvent,
+    WebhookEventType,
+    WebhookSubscription,
+)
 
 __all__ = [
     "ROLE_NAMES",
     "Agreement",
+    "Attachment",
+    "BeatLease",
     "CapitalArrival",
     "Company",
     "Contact",
@@ -28,4 +39,10 @@ __all__ = [
     "Task",
     "Trip",
     "User",
+    "WebhookChannel",
+    "WebhookDelivery",
+    "WebhookDeliveryStatus",
+    "WebhookEvent",
+    "WebhookEventType",
+    "WebhookSubscription",
 ]

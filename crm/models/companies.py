@@ -74,6 +74,8 @@ class Company(TrackedModel):
         verbose_name = _("合作方")
         verbose_name_plural = _("合作方")
         ordering = ["name", "id"]
+        # The list's order, for its page ids (docs/performance.md).
+        indexes = [models.Index(fields=["name", "id"], name="company_list_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["credit_code"], condition=~Q(credit_code=""), name="company_credit_code_unique"
@@ -108,6 +110,8 @@ class Contact(TrackedModel):
         verbose_name = _("联系人")
         verbose_name_plural = _("联系人")
         ordering = ["name", "id"]
+        # The list's order, for its page ids (docs/performance.md).
+        indexes = [models.Index(fields=["name", "id"], name="contact_list_idx")]
 
     def __str__(self):
         return f"{self.name}（{self.title}）" if self.title else self.name

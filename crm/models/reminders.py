@@ -74,6 +74,7 @@ class Reminder(models.Model):
             ),
             models.Index(fields=["subject", "object_id"], name="reminder_subject_idx"),
             models.Index(fields=["recipient", "status"], name="reminder_recipient_idx"),
+            models.Index(fields=["scheduled_for", "id"], name="reminder_list_idx"),  # the list's order
         ]
 
     def __str__(self):

@@ -74,6 +74,7 @@ class Task(TrackedModel):
         indexes = [
             models.Index(fields=["due_on"], condition=Q(status__in=["open", "in_progress"]), name="task_open_due_idx"),
             models.Index(fields=["updated_at"], name="task_updated_idx"),
+            models.Index(fields=["due_on", "id"], name="task_list_idx"),  # the list's order
         ]
 
     def __str__(self):

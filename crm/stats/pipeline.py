@@ -21,6 +21,9 @@ STAGES = [*(stage for stage in ProjectStage.values if stage not in ("stalled", "
 # A project at full production or dropped has arrived: it is never "stalled".
 FINAL_STAGES = (ProjectStage.FULL_PRODUCTION, ProjectStage.DROPPED)
 DEFAULT_STALLED_DAYS, MAX_STALLED_DAYS = 180, 3650
+# The JSON answer lists at most this many stalled projects by default (``stalled_limit``); the
+# spreadsheet lists them all. ``stalled_count`` always counts every one.
+DEFAULT_STALLED_LIMIT, MAX_STALLED_LIMIT = 100, 1000
 
 
 def pipeline_stats(
@@ -28,12 +31,14 @@ def pipeline_stats(
     user: User,
     params: Mapping | None = None,
     stalled_days: int = DEFAULT_STALLED_DAYS,
+    stalled_limit: int | None = None,
     today: dt.date | None = None,
 ) -> dict:
     """Every stage with its projects, their total investment and the median days spent in it.
 
     ``stalled`` names the projects ``user`` may see that have been in a stage other than full
-    production or dropped for more than ``stalled_days``; ``stalled_count`` counts them all.
+    production or dropped for more than ``stalled_days`` (the longest stalled ``stalled_limit``
+    of them, or all when it is ``None``); ``stalled_count`` counts them all.
     """
     if not 1 <= stalled_days <= MAX_STALLED_DAYS:
         raise StatsInputError(
@@ -76,7 +81,7 @@ def pipeline_stats(
         },
         "stages": stages,
         "stalled_count": len(stalled),
-        "stalled": _stalled_projects(user, projects, cutoff, today),
+        "stalled": _stalled_projects(user, projects, cutoff, today, stalled_limit),
     }
 
 
@@ -89,8 +94,8 @@ def _completed_stays(histories) -> dict[str, list[int]]:
     return stays
 
 
-def _stalled_projects(user: User, projects, cutoff: dt.date, today: dt.date) -> list[dict]:
-    """The stalled projects ``user`` may see, the longest stalled first."""
+def _stalled_projects(user: User, projects, cutoff: dt.date, today: dt.date, limit: int | None) -> list[dict]:
+    """The stalled projects ``user`` may see, the longest stalled first, at most ``limit`` of them."""
     visible = (
         projects.filter(pk__in=Project.objects.visible_to(user).values("pk"))
         .exclude(stage__in=FINAL_STAGES)
@@ -98,6 +103,8 @@ def _stalled_projects(user: User, projects, cutoff: dt.date, today: dt.date) -> 
         .select_related("company", "owner")
         .order_by(F("since").asc(), "id")
     )
+    if limit is not None:
+        visible = visible[:limit]
     return [
         {
             "id": project.pk,

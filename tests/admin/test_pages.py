@@ -33,10 +33,12 @@ from tests.factories import (
     TripFactory,
     UserFactory,
 )
+from tests.webhooks.factories import WebhookDeliveryFactory, WebhookEventFactory, WebhookSubscriptionFactory
 
 pytestmark = pytest.mark.django_db
 
 READ_ONLY = {"crm.reminder", "crm.remindersweep", "crm.projectstagechange"}
+READ_ONLY |= {"crm.webhookdelivery", "crm.webhookevent"}  # written by the outbox and the sweep
 
 
 def _world():
@@ -97,6 +99,12 @@ def _rows(label: str, n: int, w: dict) -> None:
                 ReminderSweepFactory()
             case "crm.user":
                 UserFactory(role="viewer")
+            case "crm.webhooksubscription":
+                WebhookSubscriptionFactory(owner=w["user"], user=w["user"])
+            case "crm.webhookdelivery":
+                WebhookDeliveryFactory()
+            case "crm.webhookevent":
+                WebhookEventFactory()
             case "crm.investmenttarget":
                 InvestmentTarget.objects.create(year=2000 + InvestmentTarget.objects.count(), amount=10**10)
             case "authtoken.tokenproxy":

@@ -20,6 +20,7 @@ def enums():
     """(what, schema component, TextChoices) for every enum of the API that has labels."""
     from crm import choices
     from crm.models.reminders import ReminderReason, ReminderStatus, ReminderSubject
+    from crm.models.webhooks import WebhookChannel, WebhookDeliveryStatus, WebhookEventType
 
     return [
         ("company `kind`", "CompanyKindEnum", choices.CompanyKind),
@@ -36,6 +37,9 @@ def enums():
         ("reminder `subject`", "SubjectEnum", ReminderSubject),
         ("reminder `reason`", "ReasonEnum", ReminderReason),
         ("reminder `status`", "ReminderStatusEnum", ReminderStatus),
+        ("webhook `channel`", "ChannelEnum", WebhookChannel),
+        ("webhook `events`", "EventsEnum", WebhookEventType),
+        ("webhook delivery `status`", "WebhookDeliveryStatusEnum", WebhookDeliveryStatus),
     ]
 
 

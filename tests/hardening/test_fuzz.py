@@ -42,6 +42,7 @@ from tests.factories import (
     TripFactory,
     UserFactory,
 )
+from tests.webhooks.factories import WebhookSubscriptionFactory
 
 SCHEMA = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 OPERATIONS = {op.label: op for op in (result.ok() for result in SCHEMA.get_all_operations())}
@@ -74,6 +75,7 @@ RECORDS = {
     "reminders": ReminderFactory,
     "targets": InvestmentTargetFactory,
     "stats": MeetingFactory,  # stats/events/{meeting_id}/
+    "webhooks": WebhookSubscriptionFactory,
 }
 
 

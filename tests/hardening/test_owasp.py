@@ -39,6 +39,7 @@ from tests.factories import (
     TripFactory,
     UserFactory,
 )
+from tests.webhooks.factories import WebhookSubscriptionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +58,7 @@ FACTORIES = {
     "tasks": TaskFactory,
     "reminders": ReminderFactory,
     "targets": InvestmentTargetFactory,
+    "webhooks": WebhookSubscriptionFactory,
 }
 ROLES = ("anonymous", "nobody", "viewer", "editor", "manager")
 
@@ -82,6 +84,8 @@ def expected(resource, method, role):
     if role == "anonymous":
         return 401
     if role == "nobody":
+        return 403
+    if resource == "webhooks" and role != "manager":  # webhooks send data outside: managers only
         return 403
     if method == "get":
         return None

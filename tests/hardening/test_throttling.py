@@ -52,6 +52,21 @@ def test_the_token_endpoint_answers_429_with_retry_after_beyond_its_rate(anon_ap
     assert "detail" in answers[-1].json()
 
 
+def test_a_forged_forwarded_for_header_does_not_escape_the_throttle(anon_api, monkeypatch):
+    # With no proxy configured, X-Forwarded-For is the client's own words: it must not pick the bucket.
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"token": "2/min"})
+    answers = [token(anon_api, f"user{i}", "guess", HTTP_X_FORWARDED_FOR=f"198.51.100.{i}") for i in range(3)]
+    assert [a.status_code for a in answers] == [401, 401, 429]
+
+
+def test_behind_one_proxy_the_address_it_saw_is_counted(anon_api, monkeypatch, settings):
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"token": "1/min"})
+    settings.REST_FRAMEWORK = {**django_settings.REST_FRAMEWORK, "NUM_PROXIES": 1}  # DRF reloads on the change
+    assert token(anon_api, "a", "guess", HTTP_X_FORWARDED_FOR="203.0.113.1").status_code == 401
+    assert token(anon_api, "b", "guess", HTTP_X_FORWARDED_FOR="203.0.113.2").status_code == 401
+    assert token(anon_api, "c", "guess", HTTP_X_FORWARDED_FOR="spoofed, 203.0.113.1").status_code == 429
+
+
 def test_the_throttle_counts_per_address(anon_api, monkeypatch):
     monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"token": "2/min"})
     for i in range(2):

@@ -16,6 +16,7 @@ Where the projects are now, and since when:
 import pytest
 
 from tests.stats.conftest import get
+from tests.stats.test_xlsx import rows, workbook
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +88,21 @@ def test_projects_in_a_stage_for_longer_than_the_threshold_are_stalled(api, worl
     assert [p["name"] for p in longer["stalled"]] == ["意向项目", "老项目", "合成生物基地"]
 
 
+def test_the_stalled_list_is_capped_but_the_count_and_the_spreadsheet_are_whole(api, world):
+    # A decade-old pipeline has thousands of stalled projects: the JSON names the longest stalled.
+    capped = get(api, "stats/pipeline/", stalled_limit=2)
+    assert capped["stalled_count"] == 4
+    assert [p["name"] for p in capped["stalled"]] == ["意向项目", "老项目"]
+    assert len(get(api, "stats/pipeline/")["stalled"]) == 4  # under the default cap of 100
+    book, _ = workbook(api, "stats/pipeline/", stalled_limit=1)
+    assert [row[0] for row in rows(book["停滞超过180天的项目"])[1:]] == [
+        "意向项目",
+        "老项目",
+        "合成生物基地",
+        "保密项目",
+    ]
+
+
 def test_a_confidential_stalled_project_is_counted_but_not_named(editor_api, insider_api, world):
     outsider = get(editor_api, "stats/pipeline/")
     assert outsider["stalled_count"] == 4
@@ -109,6 +125,9 @@ def test_the_project_filters_apply(api, world):
     [
         ({"stalled_days": "0"}, "stalled_days"),
         ({"stalled_days": "soon"}, "stalled_days"),
+        ({"stalled_limit": "0"}, "stalled_limit"),
+        ({"stalled_limit": "1001"}, "stalled_limit"),
+        ({"stalled_limit": "all"}, "stalled_limit"),
         ({"stage": "bogus"}, "stage"),
         ({"owner": "999999"}, "owner"),
         ({"total_investment__gte": "lots"}, "total_investment__gte"),

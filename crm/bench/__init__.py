@@ -1,0 +1,1 @@
+"""The performance benchmark (``manage.py benchmark``, ``make bench``); see docs/performance.md."""

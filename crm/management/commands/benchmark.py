@@ -1,0 +1,61 @@
+"""``manage.py benchmark``: every list endpoint against its raw-SQL floor (docs/performance.md)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test.utils import override_settings
+
+from crm.bench import report as tables
+from crm.bench.run import run
+
+
+class Command(BaseCommand):
+    help = "Benchmark the API's lists against a raw-SQL floor, the reminder sweep, an XLSX import, throughput."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", type=int, help="first generate this scale of data when the database is empty")
+        parser.add_argument("--rounds", type=int, default=50, help="interleaved rounds (medians are reported)")
+        parser.add_argument("--write", help="the Markdown file to write the tables into (docs/performance.md)")
+        parser.add_argument("--section", default="latest", help="the named section of that file to replace")
+        parser.add_argument("--throughput-seconds", type=float, default=5.0, help="per load run (two per side)")
+        parser.add_argument("--no-import", action="store_true", help="skip the XLSX import")
+        parser.add_argument("--no-throughput", action="store_true", help="skip the gunicorn load test")
+        parser.add_argument("--no-sweep", action="store_true", help="skip the reminder sweep")
+        parser.add_argument("--no-lists", action="store_true", help="skip the lists and stats (other parts only)")
+
+    def handle(self, *args, **options):
+        if options["rounds"] < 1:
+            raise CommandError("--rounds must be at least 1.")
+        if connection.vendor != "postgresql":
+            self.stderr.write("Not PostgreSQL: no raw-SQL floors, no throughput run; query counts and timings only.")
+        from crm.models import Milestone
+
+        if options["scale"] and not Milestone.objects.exists():
+            self.stdout.write(f"Empty database: generating scale {options['scale']}…")
+            call_command("generate_data", scale=options["scale"], verbosity=options["verbosity"])
+        with override_settings(DEBUG=False):  # no query log while timing (as in production)
+            result = run(
+                rounds=options["rounds"],
+                throughput_seconds=options["throughput_seconds"],
+                do_import=not options["no_import"],
+                do_throughput=not options["no_throughput"],
+                do_sweep=not options["no_sweep"],
+                do_lists=not options["no_lists"],
+                log=self.stdout.write,
+            )
+        command = "python manage.py benchmark " + " ".join(sys.argv[2:])
+        text = tables.markdown(result, command.strip())
+        self.stdout.write(text)
+        if options["write"]:
+            path = Path(options["write"])
+            if not path.is_absolute():
+                path = Path(settings.BASE_DIR) / path
+            tables.write_section(path, options["section"], text)
+            self.stdout.write(f"Written to {path} (section {options['section']}).")
+        self.result = result

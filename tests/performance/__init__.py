@@ -1,0 +1,1 @@
+"""Performance: the benchmark at a small scale, and what the pagination promises about ``count``."""

@@ -1,0 +1,83 @@
+"""The benchmark (``manage.py benchmark``) at scale 1, a few rounds: gross regressions only.
+
+Never absolute milliseconds (the machine is shared): the query budget of every list, and each
+list at most 10× its raw-SQL floor measured in the same run (medians of interleaved rounds), on
+top of the fixed cost of a trivial authenticated request measured in the same rounds.
+"""
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from crm.api.urls import router
+from crm.bench.run import run
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+QUERY_BUDGET = 3  # the token with its user and roles, the page with its count, many-to-many ids
+GROSS_RATIO = 15.0  # net of the fixed request cost; see docs/performance.md "CI"
+KNOWN_LISTS = {
+    "users", "industries", "companies", "contacts", "trips", "meetings", "requests", "agreements", "projects",
+    "capital-arrivals", "milestones", "tasks", "reminders", "targets",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def report(django_db_blocker, django_db_setup):
+    with django_db_blocker.unblock():
+        call_command("generate_data", scale=1, verbosity=0)
+        try:
+            yield run(rounds=11, do_import=False, do_throughput=False, do_sweep=True, log=lambda *a: None)
+        finally:
+            call_command("flush", interactive=False, verbosity=0)
+
+
+def lists(report):
+    return [e for e in report.endpoints if not e.name.startswith("stats")]
+
+
+def test_it_measures_every_list_of_the_router_and_the_stats(report):
+    names = {e.name for e in report.endpoints}
+    assert {prefix for prefix, _, _ in router.registry} <= names
+    assert {"stats/signed/", "stats/pipeline/", "stats/kpis/"} <= names
+    for endpoint in report.endpoints:
+        assert endpoint.note.startswith("HTTP") is False, f"{endpoint.url}: {endpoint.note}"
+        assert len(endpoint.api) >= 3, endpoint.url
+
+
+def test_every_list_stays_within_its_query_budget_on_page_1_and_deep(report):
+    over = {e.url: (e.queries, e.queries_deep) for e in lists(report) if max(e.queries, e.queries_deep) > QUERY_BUDGET}
+    assert not over, over
+
+
+def test_deep_pages_were_measured_where_the_data_has_them(report):
+    deep = {e.name: e.deep_page for e in lists(report) if e.deep_page > 1}
+    # Scale 1: 10,000 milestones, 5,000 tasks, 1,000 projects at 50 a page.
+    assert deep["milestones"] == 199 and deep["tasks"] == 99 and deep["projects"] == 19, deep
+    for endpoint in lists(report):
+        if endpoint.deep_page > 1:
+            assert len(endpoint.api_deep) == len(endpoint.api), endpoint.url
+
+
+def test_every_list_is_within_10x_of_its_raw_sql_floor_with_the_same_json(report):
+    if connection.vendor != "postgresql":
+        # The floors are PostgreSQL SQL: on SQLite the run has none, and says so.
+        assert all(e.floor == [] and e.ratio is None for e in lists(report))
+        return
+    floors = {e.name for e in lists(report) if e.floor}
+    assert KNOWN_LISTS <= floors, KNOWN_LISTS - floors
+    for endpoint in lists(report):
+        if not endpoint.floor:
+            continue
+        assert endpoint.same_json, f"{endpoint.url}: {endpoint.note}"
+        # On top of the fixed cost of any request (auth/me/), which dominates at this scale and
+        # swells on a loaded machine: a 10× list is a regression of the list, not of the machine.
+        net = report.net_ratio(endpoint)
+        assert net <= GROSS_RATIO, f"{endpoint.url}: {net:.1f}× the floor (plain ratio {endpoint.ratio:.1f}×)"
+
+
+def test_the_reminder_sweep_was_measured_at_a_steady_state(report):
+    sweep = report.sweep
+    assert sweep["milestones"] == 10_000
+    assert sweep["median"] > 0
+    assert sweep["queries"] <= 12, sweep
