@@ -372,6 +372,9 @@ REMINDER_LATE_AFTER_HOURS = env.int("REMINDER_LATE_AFTER_HOURS", default=12)
 
 # Webhooks and chat robots (docs/webhooks.md). Targets on private, loopback, link-local or
 # multicast addresses are refused unless WEBHOOK_ALLOW_PRIVATE_TARGETS (tests allow loopback).
+# A request that waited longer than this for a gunicorn worker is answered 503 (0: the guard is off).
+LOAD_SHED_QUEUE_MS = env.int("LOAD_SHED_QUEUE_MS", default=3000)
+
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)

@@ -1,9 +1,9 @@
 import logging
-import os
 import socket
 import struct
 from urllib.parse import parse_qsl, unquote_to_bytes
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
@@ -63,12 +63,12 @@ class LoadSheddingMiddleware:
     times the normal load that ended in 30-second timeouts everywhere (docs/reliability.md, "Load
     and soak"). Answering those old requests 503 with ``Retry-After`` costs a millisecond, keeps
     the queue short, and lets the service recover as soon as the surge ends. ``/healthz`` is never
-    shed. ``LOAD_SHED_QUEUE_MS`` (environment, default 3000) sets the limit; 0 turns the guard off.
+    shed. The setting ``LOAD_SHED_QUEUE_MS`` (default 3000) sets the limit; 0 turns the guard off.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.limit_ms = int(os.environ.get("LOAD_SHED_QUEUE_MS", "3000") or 0)
+        self.limit_ms = settings.LOAD_SHED_QUEUE_MS
 
     def __call__(self, request):
         if self.limit_ms > 0 and request.path != "/healthz":

@@ -375,6 +375,12 @@ def _still_due(rows: list[Reminder]) -> tuple[list[Reminder], list[Reminder]]:
     return keep, [r for r in rows if current.get((r.subject, r.object_id)) != r.due_on]
 
 
+def retry_delay(schedule: list[int], attempts: int) -> dt.timedelta:
+    """The wait before the next attempt after ``attempts`` failed ones: the schedule's step, its last
+    step once it runs out (a minute with an empty schedule). Reminders and webhooks share it."""
+    return dt.timedelta(seconds=schedule[min(attempts, len(schedule)) - 1] if schedule else 60)
+
+
 def _finish(rows: list[Reminder], token: uuid.UUID, **values) -> int:
     """Compare-and-set: only rows still held under ``token`` change."""
     return Reminder.objects.filter(
@@ -384,19 +390,17 @@ def _finish(rows: list[Reminder], token: uuid.UUID, **values) -> int:
 
 def _release(rows: list[Reminder], token: uuid.UUID, error: str, now: dt.datetime, result: SweepResult) -> None:
     """Give the rows back with a backoff, or fail those that used up their attempts."""
-    backoff = settings.REMINDER_BACKOFF_SECONDS
     retry = [r for r in rows if r.attempts < settings.REMINDER_MAX_ATTEMPTS]
     give_up = [r for r in rows if r.attempts >= settings.REMINDER_MAX_ATTEMPTS]
     by_attempts = defaultdict(list)
     for row in retry:
         by_attempts[row.attempts].append(row)
     for attempts, group in by_attempts.items():
-        delay = backoff[min(attempts, len(backoff)) - 1] if backoff else 60
         result.retried += _finish(
             group,
             token,
             status=ReminderStatus.PENDING,
-            next_attempt_at=now + dt.timedelta(seconds=delay),
+            next_attempt_at=now + retry_delay(settings.REMINDER_BACKOFF_SECONDS, attempts),
             last_error=error[:2000],
         )
     if give_up:

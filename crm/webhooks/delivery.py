@@ -26,6 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from ..models import WebhookDelivery, WebhookDeliveryStatus, WebhookSubscription
+from ..reminders import retry_delay
 from . import channels, transport
 
 logger = logging.getLogger(__name__)
@@ -126,13 +127,12 @@ def attempt(delivery: WebhookDelivery, token: uuid.UUID, now: dt.datetime, resul
     if delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
         result.failed += _finish(delivery.pk, token, status=WebhookDeliveryStatus.FAILED, **values)
     else:
-        backoff = settings.WEBHOOK_BACKOFF_SECONDS
-        delay = backoff[min(delivery.attempts, len(backoff)) - 1] if backoff else 60
+        delay = retry_delay(settings.WEBHOOK_BACKOFF_SECONDS, delivery.attempts)
         result.retried += _finish(
             delivery.pk,
             token,
             status=WebhookDeliveryStatus.PENDING,
-            next_attempt_at=max(now, timezone.now()) + dt.timedelta(seconds=delay),
+            next_attempt_at=max(now, timezone.now()) + delay,
             **values,
         )
     result.disabled += _count_failure(subscription, error)

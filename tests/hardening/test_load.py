@@ -172,9 +172,9 @@ def test_the_time_a_request_waited_in_the_queue_is_read_from_its_socket(waited_s
     ],
 )
 def test_a_request_that_waited_longer_than_the_limit_is_answered_503_at_once(
-    waited_socket, monkeypatch, limit_ms, path, shed
+    waited_socket, settings, limit_ms, path, shed
 ):
-    monkeypatch.setenv("LOAD_SHED_QUEUE_MS", limit_ms)
+    settings.LOAD_SHED_QUEUE_MS = int(limit_ms)
     served = []
 
     def view(request):
