@@ -84,13 +84,14 @@ class PageNumberPagination(pagination.PageNumberPagination):
             return self.page_size
         return max(1, min(size, self.max_page_size))
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def start(self, request, count) -> int:
+        """Read ``?page=`` and ``?page_size=``; the offset of the page. ``count()`` is asked only
+        for ``?page=last``. A page number that is not one is a 404."""
         self.request = request
         self.page_size_now = self.get_page_size(request)
         raw = request.query_params.get(self.page_query_param, "1")
         if raw in self.last_page_strings:
-            count = queryset.count()
-            self.page_number = max(1, -(-count // self.page_size_now))
+            self.page_number = max(1, -(-count() // self.page_size_now))
         else:
             try:
                 self.page_number = int(raw)
@@ -98,7 +99,10 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 raise NotFound(self.invalid_page_message) from None
             if self.page_number < 1 or self.page_number > 10**9:
                 raise NotFound(self.invalid_page_message)
-        offset = (self.page_number - 1) * self.page_size_now
+        return (self.page_number - 1) * self.page_size_now
+
+    def paginate_queryset(self, queryset, request, view=None):
+        offset = self.start(request, queryset.count)
         wanted = self.page_size_now + max(self.lookahead, 1)
         rows = list(self.page_rows(queryset, offset, wanted))
         rows, beyond = rows[: self.page_size_now], rows[self.page_size_now :]
@@ -122,8 +126,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         return counted.filter(pk__in=ids)
 
     def has_next(self):
-        more = getattr(self, "more", None)  # a subclass that pages by itself knows its count
-        return self.page_number * self.page_size_now < self.count if more is None else more
+        return self.more
 
     def get_next_link(self):
         if not self.has_next():

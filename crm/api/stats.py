@@ -646,20 +646,9 @@ class TimelinePagination(PageNumberPagination):
     """The project's page numbers and sizes over a timeline (a UNION, which cannot be annotated)."""
 
     def paginate_timeline(self, timeline: Timeline, request) -> list[dict]:
-        self.request = request
-        self.page_size_now = self.get_page_size(request)
         self.count = timeline.count()
-        raw = request.query_params.get(self.page_query_param, "1")
-        if raw in self.last_page_strings:
-            self.page_number = max(1, -(-self.count // self.page_size_now))
-        else:
-            try:
-                self.page_number = int(raw)
-            except (TypeError, ValueError):
-                raise NotFound(self.invalid_page_message) from None
-            if self.page_number < 1 or self.page_number > 10**9:
-                raise NotFound(self.invalid_page_message)
-        offset = (self.page_number - 1) * self.page_size_now
+        offset = self.start(request, lambda: self.count)
+        self.more = offset + self.page_size_now < self.count
         if offset >= self.count:
             if self.page_number > 1:
                 raise NotFound(self.invalid_page_message)
