@@ -33,13 +33,12 @@ def count_expression(queryset) -> RawSQL | Value:
     if inner.query.distinct:
         inner = inner.distinct()
     try:
-        inner.query.sql_with_params()
+        full_sql, full_params = inner.query.sql_with_params()
     except EmptyResultSet:  # a filter nothing can match (an id beyond any integer)
         return Value(0, output_field=BigIntegerField())
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
-        sql, params = inner.query.sql_with_params()
-        return RawSQL(f"SELECT COUNT(*) FROM ({sql}) counted", params, output_field=BigIntegerField())
+        return RawSQL(f"SELECT COUNT(*) FROM ({full_sql}) counted", full_params, output_field=BigIntegerField())
     if not inner.query.where and not inner.query.distinct:
         # Unfiltered: the table's own statistics, unless it is small (or never analysed).
         table = connection.ops.quote_name(queryset.model._meta.db_table)
@@ -50,7 +49,6 @@ def count_expression(queryset) -> RawSQL | Value:
             output_field=BigIntegerField(),
         )
     sql, params = inner[: EXACT_COUNT_LIMIT + 1].query.sql_with_params()
-    full_sql, full_params = inner.query.sql_with_params()
     connection.ensure_connection()
     estimate_of = connection.ops.compose_sql(full_sql, full_params)
     # The EXPLAIN runs only when the capped count overflows (CASE evaluates lazily).
