@@ -17,12 +17,19 @@ def with_roles(queryset, user_ref: str = "pk"):
     )
 
 
+ROLE_COLUMNS = ("is_superuser", *(f"_role_{role}" for role in ROLE_NAMES))
+
+
+def roles_from(is_superuser: bool, *held: bool) -> frozenset[str]:
+    """The roles of a user from ``ROLE_COLUMNS``' values: a superuser holds all."""
+    if is_superuser:
+        return frozenset(ROLE_NAMES)
+    return frozenset(role for role, has in zip(ROLE_NAMES, held, strict=True) if has)
+
+
 def attach_roles(user: User, source) -> User:
     """Copy the ``_role_*`` annotations of ``source`` into the user's role cache."""
-    if user.is_superuser:
-        user._crm_roles = frozenset(ROLE_NAMES)
-    else:
-        user._crm_roles = frozenset(role for role in ROLE_NAMES if getattr(source, f"_role_{role}", False))
+    user._crm_roles = roles_from(user.is_superuser, *(getattr(source, column, False) for column in ROLE_COLUMNS[1:]))
     return user
 
 

@@ -35,6 +35,17 @@ def _guarded(clean):
 class DjangoFilterBackend(rest_framework.DjangoFilterBackend):
     """django-filter's backend, where a value that overflows (year 1 at +14:00) is a 400 naming the filter."""
 
+    def filter_queryset(self, request, queryset, view):
+        # A request that names none of the filters (a plain page of a list) would still build the
+        # filter set and validate its empty form, about a millisecond for nothing: an empty value
+        # filters nothing, in django-filter's filters and in the ``method=`` ones alike.
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None or not any(
+            param.startswith(name) for param in request.query_params for name in filterset_class.base_filters
+        ):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)
         if filterset is not None:

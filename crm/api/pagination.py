@@ -99,10 +99,12 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 raise NotFound(self.invalid_page_message)
         return (self.page_number - 1) * self.page_size_now
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def paginate_queryset(self, queryset, request, view=None, shape=None):
+        """The page's rows: instances of ``queryset``, or what ``shape(queryset)`` yields (the
+        tuples of a ``values_list``, crm/api/rows.py), each carrying the total count."""
         offset = self.start(request, queryset.count)
         wanted = self.page_size_now + max(self.lookahead, 1)
-        rows = list(self.page_rows(queryset, offset, wanted))
+        rows = list(self.page_rows(queryset, offset, wanted, shape))
         rows, beyond = rows[: self.page_size_now], rows[self.page_size_now :]
         self.beyond = beyond[: self.lookahead]
         self.more = bool(beyond)
@@ -113,13 +115,22 @@ class PageNumberPagination(pagination.PageNumberPagination):
             return rows
         known = offset + len(rows)
         # Exact when the page is the last one; otherwise the counted or estimated total.
-        self.count = max(rows[0]._total_count, known + 1) if self.more else known
+        self.count = max(self.total_of(rows[0]), known + 1) if self.more else known
         return rows
 
-    def page_rows(self, queryset, offset, limit):
-        counted = queryset.annotate(_total_count=count_expression(queryset))
+    @staticmethod
+    def total_of(row) -> int:
+        """The counted or estimated total a row of the page carries: the last value of a tuple
+        (a ``values_list`` page, crm/api/rows.py), the ``_total_count`` of an instance."""
+        return row[-1] if isinstance(row, tuple) else row._total_count
+
+    def page_rows(self, queryset, offset, limit, shape=None):
+        shaped = shape(queryset) if shape is not None else queryset
+        counted = shaped.annotate(_total_count=count_expression(queryset))
         if queryset.query.distinct or queryset.query.combinator:
             return counted[offset : offset + limit]
+        # The ids from the list's own query, not the shaped one: a values_list's joins (the names
+        # it shows) would otherwise be made for every skipped row too.
         ids = queryset.values("pk")[offset : offset + limit]
         return counted.filter(pk__in=ids)
 

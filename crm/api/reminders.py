@@ -12,6 +12,7 @@ from ..calendar import feed_url
 from ..models import Reminder, ReminderReason, ReminderStatus, ReminderSubject, User
 from .browser import error_response
 from .permissions import IsAuthenticatedUser
+from .rows import RowListMixin
 
 READ_ERRORS = {
     401: error_response(401, "Not authenticated"),
@@ -60,7 +61,7 @@ class ReminderHealthSerializer(serializers.Serializer):
     list=extend_schema(responses={200: ReminderSerializer(many=True), 400: error_response(400), **READ_ERRORS}),
     retrieve=extend_schema(responses={200: ReminderSerializer, **READ_ERRORS}),
 )
-class ReminderViewSet(viewsets.ReadOnlyModelViewSet):
+class ReminderViewSet(RowListMixin, viewsets.ReadOnlyModelViewSet):
     """Reminder emails and their delivery state."""
 
     queryset = Reminder.objects.none()

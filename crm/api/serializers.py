@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .. import services
+from ..auth import ROLE_COLUMNS, roles_from
 from ..choices import AgreementStatus, ProjectStage, RequestStatus, TaskStatus
 from ..models import (
     Agreement,
@@ -64,7 +65,7 @@ class NameField(serializers.ReadOnlyField):
 
 
 @lru_cache(maxsize=512)
-def _choice_labels(model_field, language: str) -> dict:
+def choice_labels(model_field, language: str) -> dict:
     return {value: str(label) for value, label in model_field.flatchoices}
 
 
@@ -80,7 +81,31 @@ class ChoiceDisplayField(serializers.CharField):
         return getattr(instance, self.model_field.attname)
 
     def to_representation(self, value):
-        return _choice_labels(self.model_field, get_language() or "").get(value, str(value))
+        return choice_labels(self.model_field, get_language() or "").get(value, str(value))
+
+
+class ComputedField(serializers.ReadOnlyField):
+    """A read-only value computed from some of the record's own columns.
+
+    ``compute`` takes the values of ``columns`` (model fields or queryset annotations), so that
+    the same rule writes a detail (from the instance) and a list (from a row, crm/api/rows.py).
+    """
+
+    def __init__(self, compute, columns, **kwargs):
+        self.compute, self.columns = compute, tuple(columns)
+        super().__init__(source="*", **kwargs)
+
+    def to_representation(self, value):
+        return self.compute(*(getattr(value, column) for column in self.columns))
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class ComputedBooleanField(ComputedField):
+    pass
+
+
+def _open_and_past_due(status, due_on) -> bool:
+    return status in (TaskStatus.OPEN, TaskStatus.IN_PROGRESS) and bool(due_on and due_on < services.today())
 
 
 class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
@@ -312,7 +337,7 @@ class PartnerRequestSerializer(CRMSerializer):
     company_name = serializers.CharField(source="company.name", read_only=True)
     assignee = ActiveUserField(required=False, allow_null=True)
     assignee_name = NameField(source="assignee")
-    overdue = serializers.SerializerMethodField()
+    overdue = ComputedBooleanField(_open_and_past_due, ("status", "due_on"))
 
     class Meta:
         model = PartnerRequest
@@ -321,12 +346,6 @@ class PartnerRequestSerializer(CRMSerializer):
             "assignee", "assignee_name", "due_on", "resolved_on", "resolution", "overdue", *READ_ONLY_BASE[1:],
         ]  # fmt: skip
         read_only_fields = READ_ONLY_BASE
-
-    @extend_schema_field(OpenApiTypes.BOOL)
-    def get_overdue(self, obj) -> bool:
-        return obj.status in (RequestStatus.OPEN, RequestStatus.IN_PROGRESS) and bool(
-            obj.due_on and obj.due_on < services.today()
-        )
 
     def validate(self, attrs):
         status = self.value(attrs, "status")
@@ -452,8 +471,10 @@ class MilestoneSerializer(CRMSerializer):
     project_name = serializers.CharField(source="project.name", read_only=True)
     assignee = ActiveUserField(required=False, allow_null=True)
     assignee_name = NameField(source="assignee")
-    done = serializers.SerializerMethodField()
-    overdue = serializers.SerializerMethodField()
+    done = ComputedBooleanField(lambda done_on: done_on is not None, ("done_on",))
+    overdue = ComputedBooleanField(
+        lambda done_on, due_on: done_on is None and due_on < services.today(), ("done_on", "due_on")
+    )
 
     class Meta:
         model = Milestone
@@ -462,14 +483,6 @@ class MilestoneSerializer(CRMSerializer):
             "assignee_name", "notes", *READ_ONLY_BASE[1:],
         ]  # fmt: skip
         read_only_fields = READ_ONLY_BASE
-
-    @extend_schema_field(OpenApiTypes.BOOL)
-    def get_done(self, obj) -> bool:
-        return obj.done_on is not None
-
-    @extend_schema_field(OpenApiTypes.BOOL)
-    def get_overdue(self, obj) -> bool:
-        return obj.done_on is None and obj.due_on < services.today()
 
     def validate_done_on(self, value):
         if value and value > services.today():
@@ -491,7 +504,7 @@ class TaskSerializer(CRMSerializer):
     assignee_name = NameField(source="assignee")
     project = VisibleProjectField(required=False, allow_null=True)
     agreement = VisibleAgreementField(required=False, allow_null=True)
-    overdue = serializers.SerializerMethodField()
+    overdue = ComputedBooleanField(_open_and_past_due, ("status", "due_on"))
 
     class Meta:
         model = Task
@@ -500,12 +513,6 @@ class TaskSerializer(CRMSerializer):
             "meeting", "agreement", "project", "done_at", "overdue", *READ_ONLY_BASE[1:],
         ]  # fmt: skip
         read_only_fields = (*READ_ONLY_BASE, "done_at")
-
-    @extend_schema_field(OpenApiTypes.BOOL)
-    def get_overdue(self, obj) -> bool:
-        return obj.status in (TaskStatus.OPEN, TaskStatus.IN_PROGRESS) and bool(
-            obj.due_on and obj.due_on < services.today()
-        )
 
     def create(self, validated_data):
         status = validated_data.pop("status", TaskStatus.OPEN)
@@ -522,18 +529,26 @@ class TaskSerializer(CRMSerializer):
         return task
 
 
+@extend_schema_field({"type": "array", "items": {"type": "string", "enum": ["viewer", "editor", "manager"]}})
+class RolesField(ComputedField):
+    """A user's CRM roles, sorted: from the ``_role_*`` annotations of ``with_roles`` in a list,
+    from the user's role cache otherwise."""
+
+    def __init__(self, **kwargs):
+        super().__init__(lambda *values: sorted(roles_from(*values)), ROLE_COLUMNS, **kwargs)
+
+    def to_representation(self, value):
+        return sorted(value.roles)
+
+
 class UserSerializer(serializers.ModelSerializer):
-    groups = serializers.SerializerMethodField()
+    groups = RolesField()
     language_display = serializers.CharField(source="get_language_display", read_only=True)
 
     class Meta:
         model = User
         fields = ["id", "username", "full_name", "email", "language", "language_display", "groups", "is_active"]
         read_only_fields = fields
-
-    @extend_schema_field({"type": "array", "items": {"type": "string", "enum": ["viewer", "editor", "manager"]}})
-    def get_groups(self, obj) -> list[str]:
-        return sorted(obj.roles)
 
 
 class TokenRequestSerializer(serializers.Serializer):

@@ -36,6 +36,7 @@ from ..stats.pipeline import DEFAULT_STALLED_LIMIT, MAX_STALLED_DAYS, MAX_STALLE
 from ..stats.signed import DEFAULT_TOP, MAX_TOP
 from ..timeline import KINDS, Timeline
 from .pagination import PageNumberPagination
+from .renderers import JSONRenderer
 from .serializers import READ_ONLY_BASE, CRMSerializer
 from .views import ERRORS, CRMViewSet, documented
 
@@ -101,7 +102,7 @@ class ReportView(APIView):
     def finalize_response(self, request, response, *args, **kwargs):
         renderer = getattr(request, "accepted_renderer", None)
         if response.status_code >= 400 and renderer is not None and renderer.format not in ("json", "api"):
-            request.accepted_renderer, request.accepted_media_type = renderers.JSONRenderer(), "application/json"
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
         return super().finalize_response(request, response, *args, **kwargs)
 
     def check(self, serializer_class):
@@ -122,7 +123,7 @@ def computed(function, **kwargs):
 class StatsView(ReportView):
     """A report as JSON (its ``serializer_class``) or as XLSX (its ``sheets``, named ``filename``)."""
 
-    renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, XLSXRenderer]
+    renderer_classes = [JSONRenderer, renderers.BrowsableAPIRenderer, XLSXRenderer]
     serializer_class: type[serializers.Serializer]
     sheets = staticmethod(lambda result: [])
     filename = ("统计", "stats")  # the file's name in Chinese, and in ASCII for old clients
@@ -833,7 +834,7 @@ class BriefingParams(serializers.Serializer):
 class CompanyBriefingView(ReportView):
     """What a leader reads before visiting the partner; ``?format=html`` is a printable page."""
 
-    renderer_classes = [renderers.JSONRenderer, BriefingHTMLRenderer]
+    renderer_classes = [JSONRenderer, BriefingHTMLRenderer]
 
     @extend_schema(
         parameters=[

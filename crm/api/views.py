@@ -37,6 +37,7 @@ from . import serializers as s
 from .browser import error_response
 from .mixins import HistoryMixin, ManyIdsMixin, PreconditionMixin, etag_for
 from .permissions import IsAuthenticatedUser
+from .rows import RowListMixin
 
 ERRORS = {
     400: error_response(400, "Validation error: {field: [messages]}"),
@@ -64,7 +65,7 @@ def documented(serializer):
     )
 
 
-class CRMViewSet(PreconditionMixin, ManyIdsMixin, HistoryMixin, viewsets.ModelViewSet):
+class CRMViewSet(RowListMixin, PreconditionMixin, ManyIdsMixin, HistoryMixin, viewsets.ModelViewSet):
     lookup_value_regex = r"\d+"
 
     def _act(self, operation):
@@ -265,7 +266,7 @@ class TaskViewSet(CRMViewSet):
     list=extend_schema(responses={200: s.UserSerializer(many=True), **ERRORS}),
     retrieve=extend_schema(responses={200: s.UserSerializer, **ERRORS}),
 )
-class UserViewSet(viewsets.ReadOnlyModelViewSet):
+class UserViewSet(RowListMixin, viewsets.ReadOnlyModelViewSet):
     """Staff accounts, for pickers. Managed in the admin."""
 
     serializer_class = s.UserSerializer

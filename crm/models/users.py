@@ -2,6 +2,7 @@ import secrets
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import Language
@@ -23,6 +24,11 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.full_name or self.username
+
+    @staticmethod
+    def name_expression(relation: str):
+        """``str()`` of the user that ``relation`` points to, as SQL (NULL when there is none)."""
+        return Coalesce(NullIf(models.F(f"{relation}__full_name"), models.Value("")), models.F(f"{relation}__username"))
 
     def save(self, *args, **kwargs):
         if not self.full_name:

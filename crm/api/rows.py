@@ -1,0 +1,248 @@
+"""Lists written without a serializer per row (docs/performance.md, "The row path").
+
+DRF writes a list field by field: a page of 50 milestones is 50 model instances (and their
+related instances) and 750 ``get_attribute`` and ``to_representation`` calls. A list whose
+serializer has only fields of the kinds below is instead read as tuples (``values_list``) and
+turned into dicts by a :class:`RowPlan`, compiled once per serializer: one column (or
+expression) per field, and a converter only where the database's value is not already what the
+JSON holds. The JSON is the serializer's, key for key and value for value:
+tests/performance/test_row_path.py compares both paths on every list of the router.
+
+A serializer with a field the plan cannot write (a property, a nested serializer, a relation
+that may be missing without a default) keeps the serializer path; :func:`plan_for` says None.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from operator import itemgetter
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import get_language
+from rest_framework import fields as drf
+from rest_framework.relations import ManyRelatedField, PrimaryKeyRelatedField
+
+from ..models import User
+from .serializers import ChoiceDisplayField, ComputedField, NameField, choice_labels
+
+# DRF fields whose representation of a database value is the value itself (a str from a text
+# column, an int, a bool, a JSON document, a choice's stored value).
+IDENTITY = (
+    drf.CharField,  # and EmailField, URLField, RegexField, SlugField
+    drf.IntegerField,
+    drf.BooleanField,
+    drf.ChoiceField,
+    drf.JSONField,
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One key of the JSON: where its value is in the row, and how it is written."""
+
+    key: str
+    indexes: tuple[int, ...]
+    kind: str  # "plain", "date", "datetime", "decimal", "labels", "list", "computed", "many"
+    convert: Callable | None = None
+    model_field: models.Field | None = None  # labels: the choice field
+    relation: str = ""  # many: the many-to-many field's name
+
+
+class RowPlan:
+    """The columns to read for a serializer's list, and how each row becomes its JSON object."""
+
+    def __init__(self, model, lookups: list, columns: list[Column]):
+        self.model = model
+        self.lookups = lookups  # values_list arguments; the primary key first
+        self.columns = columns
+        self.relations = [column.relation for column in columns if column.kind == "many"]
+
+    def values(self, queryset):
+        return queryset.values_list(*self.lookups)
+
+    def render(self, rows) -> list[dict]:
+        """The JSON objects of ``rows`` (tuples of :meth:`values`), with many-to-many ids read in one query."""
+        rows = list(rows)
+        many = many_ids(self.model, [row[0] for row in rows], self.relations) if self.relations and rows else {}
+        writers = [self._writer(column, many) for column in self.columns]
+        keys = [column.key for column in self.columns]
+        return [dict(zip(keys, [write(row) for write in writers], strict=True)) for row in rows]
+
+    @staticmethod
+    def _writer(column: Column, many) -> Callable:
+        """A function of a row for one column, bound to this request's language and time zone."""
+        if column.kind == "plain":
+            return itemgetter(column.indexes[0])
+        if column.kind == "many":
+            name = column.relation
+            return lambda row: many.get((name, row[0]), [])
+        if column.kind == "computed":
+            compute, indexes = column.convert, column.indexes
+            return lambda row: compute(*[row[i] for i in indexes])
+        index = column.indexes[0]
+        if column.kind == "labels":
+            labels = choice_labels(column.model_field, get_language() or "")
+            convert = lambda value: labels.get(value, str(value))  # noqa: E731
+        elif column.kind == "datetime":
+            convert = _datetime_writer(timezone.get_current_timezone())
+        else:  # date, decimal, list
+            convert = column.convert
+        return lambda row: None if row[index] is None else convert(row[index])
+
+
+def _datetime_writer(zone):
+    """DRF's ISO 8601: in the current time zone, ``Z`` for UTC."""
+
+    def write(value: dt.datetime) -> str:
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return write
+
+
+def many_ids(model, ids: list[int], relations: list[str]) -> dict[tuple[str, int], list[int]]:
+    """The ids each of ``relations`` (many-to-many fields of ``model``) holds for each of ``ids``,
+    in the order they were added, from ONE query."""
+    from .mixins import _union_all
+
+    queries = []
+    for name in relations:
+        field = model._meta.get_field(name)
+        through = field.remote_field.through
+        source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+        queries.append(
+            through.objects.filter(**{f"{source}_id__in": ids})
+            .annotate(relation=models.Value(name))
+            .values_list("relation", f"{source}_id", f"{target}_id", "pk")
+        )
+    found = defaultdict(list)
+    for relation, source_id, target_id, link_id in _union_all(queries):
+        found[(relation, source_id)].append((link_id, target_id))
+    return {key: [target for _, target in sorted(links)] for key, links in found.items()}
+
+
+def plan_for(serializer_class, model, annotations=()) -> RowPlan | None:
+    """The plan of ``serializer_class``'s list over ``model`` (with these queryset annotations),
+    or None when a field cannot be written from a row."""
+    return _plan_for(serializer_class, model, tuple(sorted(annotations)))
+
+
+@lru_cache(maxsize=128)
+def _plan_for(serializer_class, model, annotations: tuple[str, ...]) -> RowPlan | None:
+    lookups: list = ["pk"]
+    columns: list[Column] = []
+
+    def read(*wanted) -> tuple[int, ...]:
+        indexes = []
+        for lookup in wanted:
+            if isinstance(lookup, str) and lookup in lookups:
+                indexes.append(lookups.index(lookup))
+            else:
+                lookups.append(lookup)
+                indexes.append(len(lookups) - 1)
+        return tuple(indexes)
+
+    for key, field in serializer_class().fields.items():
+        if field.write_only:
+            continue
+        column = _column(key, field, model, annotations, read)
+        if column is None:
+            return None
+        columns.append(column)
+    return RowPlan(model, lookups, columns)
+
+
+def _column(key, field, model, annotations, read) -> Column | None:  # noqa: PLR0911, PLR0912
+    source = field.source
+    if isinstance(field, ComputedField):
+        return Column(key, read(*field.columns), "computed", convert=field.compute)
+    if isinstance(field, ManyRelatedField):
+        if not _field(model, source) or not _field(model, source).many_to_many:
+            return None
+        return Column(key, (), "many", relation=source)
+    if source in annotations and "." not in source:
+        return _value_column(key, field, read(source))
+    parts = source.split(".")
+    if len(parts) == 1 and source.startswith("get_") and source.endswith("_display"):
+        choice_field = _field(model, source[4:-8])
+        if choice_field is None or not choice_field.choices or not isinstance(field, drf.CharField):
+            return None
+        return Column(key, read(choice_field.attname), "labels", model_field=choice_field)
+    if isinstance(field, ChoiceDisplayField):
+        return Column(key, read(field.model_field.attname), "labels", model_field=field.model_field)
+    first = _field(model, parts[0])
+    if first is None or first.many_to_many or first.one_to_many or first.one_to_one and not first.concrete:
+        return None
+    if first.is_relation:
+        nullable = first.null
+        if len(parts) == 1:
+            if isinstance(field, PrimaryKeyRelatedField) and field.pk_field is None:
+                return Column(key, read(first.attname), "plain")
+            if isinstance(field, NameField) and first.related_model is User:
+                return Column(key, read(User.name_expression(first.name)), "plain")
+            return None
+        if len(parts) != 2 or (nullable and field.default is drf.empty):
+            return None  # a missing relation without a default: DRF leaves the key out
+        if parts[1] == "__str__":
+            if first.related_model is not User or not isinstance(field, drf.CharField):
+                return None
+            return Column(key, read(User.name_expression(first.name)), "plain")
+        target = _field(first.related_model, parts[1])
+        if target is None or target.is_relation:
+            return None
+        return _value_column(key, field, read(f"{first.name}__{target.name}"))
+    if len(parts) != 1 or not first.concrete:
+        return None
+    return _value_column(key, field, read(first.attname))
+
+
+def _value_column(key, field, indexes) -> Column | None:
+    """A column whose JSON is the DRF field's representation of the database value."""
+    if isinstance(field, drf.DateTimeField):
+        return Column(key, indexes, "datetime")
+    if isinstance(field, drf.DateField):
+        return Column(key, indexes, "date", convert=dt.date.isoformat)
+    if isinstance(field, drf.DecimalField):
+        return Column(key, indexes, "decimal", convert=field.to_representation)
+    if isinstance(field, drf.ListField):
+        child = field.child.to_representation
+        return Column(key, indexes, "list", convert=lambda items: [None if i is None else child(i) for i in items])
+    if isinstance(field, (*IDENTITY, drf.ReadOnlyField)) and not isinstance(field, NameField):
+        return Column(key, indexes, "plain")
+    return None
+
+
+def _field(model, name):
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+
+
+class RowListMixin:
+    """``list`` by the row path when the serializer allows it (see the module's docstring).
+
+    Pagination, filters, ordering, visibility and the response's shape are those of DRF's
+    ``list``; only the writing of the rows differs.
+    """
+
+    row_path = True
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        plan = (
+            plan_for(self.get_serializer_class(), queryset.model, queryset.query.annotations)
+            if self.row_path and self.paginator is not None
+            else None
+        )
+        if plan is None:
+            return super().list(request, *args, **kwargs)
+        page = self.paginator.paginate_queryset(queryset, request, view=self, shape=plan.values)
+        return self.get_paginated_response(plan.render(page))
+
