@@ -158,7 +158,7 @@ def _plan_for(serializer_class, model, annotations: tuple[str, ...]) -> RowPlan 
     return RowPlan(model, lookups, columns)
 
 
-def _column(key, field, model, annotations, read) -> Column | None:  # noqa: PLR0911, PLR0912
+def _column(key, field, model, annotations, read) -> Column | None:
     source = field.source
     if isinstance(field, ComputedField):
         return Column(key, read(*field.columns), "computed", convert=field.compute)
@@ -245,4 +245,3 @@ class RowListMixin:
             return super().list(request, *args, **kwargs)
         page = self.paginator.paginate_queryset(queryset, request, view=self, shape=plan.values)
         return self.get_paginated_response(plan.render(page))
-
