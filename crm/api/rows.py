@@ -226,11 +226,10 @@ def _field(model, name):
 
 
 class RowListMixin:
-    """``list`` by the row path when the serializer allows it (see the module's docstring).
-
-    Pagination, filters, ordering, visibility and the response's shape are those of DRF's
-    ``list``; only the writing of the rows differs.
-    """
+    # ``list`` by the row path when the serializer allows it (see the module's docstring).
+    # Pagination, filters, ordering, visibility and the response's shape are those of DRF's
+    # ``list``; only the writing of the rows differs. (A comment, not a docstring: the OpenAPI
+    # schema takes a view's description from the first docstring of its classes.)
 
     row_path = True
 

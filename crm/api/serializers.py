@@ -104,6 +104,11 @@ class ComputedBooleanField(ComputedField):
     pass
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class ComputedCharField(ComputedField):
+    pass
+
+
 def _open_and_past_due(status, due_on) -> bool:
     return status in (TaskStatus.OPEN, TaskStatus.IN_PROGRESS) and bool(due_on and due_on < services.today())
 

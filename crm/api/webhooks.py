@@ -20,7 +20,8 @@ from .browser import error_response
 from .mixins import PreconditionMixin
 from .pagination import PageNumberPagination
 from .permissions import RolePermission
-from .serializers import ActiveUserField, CRMSerializer, NameField
+from .rows import RowListMixin
+from .serializers import ActiveUserField, ComputedCharField, CRMSerializer, NameField
 
 MANAGERS = frozenset({"manager"})
 ERRORS = {
@@ -53,7 +54,7 @@ class WebhookSubscriptionSerializer(CRMSerializer):
         trim_whitespace=False,
         help_text=_("只写：保存后只显示末四位（secret_hint）。通用 Webhook 必填，至少 16 个字符。"),
     )
-    secret_hint = serializers.CharField(read_only=True)
+    secret_hint = ComputedCharField(WebhookSubscription.hint_of, ("secret",))
     user = ActiveUserField(required=False, allow_null=True)
     user_name = NameField(source="user")
     owner_name = NameField(source="owner")
@@ -162,7 +163,7 @@ class WebhookDeliveryFilterSet(filters.FilterSet):
     partial_update=extend_schema(responses={200: WebhookSubscriptionSerializer, **WRITE_ERRORS}),
     destroy=extend_schema(responses={204: None, **WRITE_ERRORS}),
 )
-class WebhookSubscriptionViewSet(PreconditionMixin, viewsets.ModelViewSet):
+class WebhookSubscriptionViewSet(RowListMixin, PreconditionMixin, viewsets.ModelViewSet):
     """Webhook and chat-robot subscriptions (managers only); the secret is write-only."""
 
     queryset = WebhookSubscription.objects.select_related("user", "owner")

@@ -31,6 +31,10 @@ COMPUTED = {
     ("milestone", "overdue"): "(t.done_on IS NULL AND t.due_on < %(today)s)",
     ("task", "overdue"): f"COALESCE({OPEN_TASK} AND t.due_on < %(today)s, false)",
     ("partnerrequest", "overdue"): f"COALESCE({OPEN_TASK} AND t.due_on < %(today)s, false)",
+    ("webhooksubscription", "secret_hint"): (
+        "CASE WHEN t.secret = '' THEN '' WHEN char_length(t.secret) >= 12 THEN '••••' || right(t.secret, 4) "
+        "ELSE '••••' END"
+    ),
     ("user", "groups"): (
         "CASE WHEN t.is_superuser THEN ARRAY['editor', 'manager', 'viewer']::text[] ELSE ARRAY("
         "SELECT g.name::text FROM auth_group g JOIN crm_user_groups ug ON ug.group_id = g.id "

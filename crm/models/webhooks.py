@@ -96,10 +96,14 @@ class WebhookSubscription(TrackedModel):
 
     @property
     def secret_hint(self) -> str:
-        """The secret as the API and the admin show it: its last four characters at most."""
-        if not self.secret:
+        return self.hint_of(self.secret)
+
+    @staticmethod
+    def hint_of(secret: str) -> str:
+        """A secret as the API and the admin show it: its last four characters at most."""
+        if not secret:
             return ""
-        return "••••" + (self.secret[-4:] if len(self.secret) >= 12 else "")
+        return "••••" + (secret[-4:] if len(secret) >= 12 else "")
 
 
 class WebhookEvent(models.Model):
