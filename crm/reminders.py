@@ -228,15 +228,23 @@ def _managers() -> list[User]:
 PLAN_OVERLAP = dt.timedelta(minutes=10)
 
 
-def plan(today: dt.date, now: dt.datetime, result: SweepResult, since: dt.datetime | None = None) -> None:
+def plan(
+    today: dt.date,
+    now: dt.datetime,
+    result: SweepResult,
+    since: dt.datetime | None = None,
+    changed: set[str] | None = None,
+) -> None:
     """Insert the reminder rows that apply today and do not exist yet.
 
     With ``since``, only items changed since then are read (the minute-by-minute sweep); without,
     every open item in the window is (the first sweep of each local day, when occurrences move on).
+    ``changed`` names the kinds of item to plan, when the caller already knows them.
     """
     horizon = today + dt.timedelta(days=max(settings.REMINDER_DAYS_BEFORE, default=0))
     managers = None
-    changed = set(SUBJECTS) if since is None else _changed_subjects(since)
+    if changed is None:
+        changed = set(SUBJECTS) if since is None else _changed_subjects(since)
     for subject, spec in SUBJECTS.items():
         if subject not in changed:
             continue  # nothing of this kind saved since: nothing to plan or cancel (docs/performance.md)
@@ -489,8 +497,10 @@ def sweep(now: dt.datetime | None = None) -> dict:
     result = SweepResult()
     try:
         since = _incremental_since(now)
-        with transaction.atomic():
-            plan(today, now, result, since=since)
+        changed = set(SUBJECTS) if since is None else _changed_subjects(since)
+        if changed:  # a minute in which nothing was saved costs no transaction
+            with transaction.atomic():
+                plan(today, now, result, since=since, changed=changed)
         record.planned = "full" if since is None else "incremental"
         send_due(now, result)
     except Exception as exc:
