@@ -32,14 +32,9 @@ def count_expression(queryset) -> RawSQL | Value:
     inner = queryset.order_by().values("pk")
     if inner.query.distinct:
         inner = inner.distinct()
-    try:
-        full_sql, full_params = inner.query.sql_with_params()
-    except EmptyResultSet:  # a filter nothing can match (an id beyond any integer)
-        return Value(0, output_field=BigIntegerField())
     connection = connections[queryset.db]
-    if connection.vendor != "postgresql":
-        return RawSQL(f"SELECT COUNT(*) FROM ({full_sql}) counted", full_params, output_field=BigIntegerField())
-    if not inner.query.where and not inner.query.distinct:
+    postgresql = connection.vendor == "postgresql"
+    if postgresql and not inner.query.where and not inner.query.distinct:
         # Unfiltered: the table's own statistics, unless it is small (or never analysed).
         table = connection.ops.quote_name(queryset.model._meta.db_table)
         return RawSQL(
@@ -48,14 +43,20 @@ def count_expression(queryset) -> RawSQL | Value:
             [EXACT_COUNT_LIMIT, table],
             output_field=BigIntegerField(),
         )
-    sql, params = inner[: EXACT_COUNT_LIMIT + 1].query.sql_with_params()
+    try:
+        full_sql, full_params = inner.query.sql_with_params()
+    except EmptyResultSet:  # a filter nothing can match (an id beyond any integer)
+        return Value(0, output_field=BigIntegerField())
+    if not postgresql:
+        return RawSQL(f"SELECT COUNT(*) FROM ({full_sql}) counted", full_params, output_field=BigIntegerField())
     connection.ensure_connection()
     estimate_of = connection.ops.compose_sql(full_sql, full_params)
-    # The EXPLAIN runs only when the capped count overflows (CASE evaluates lazily).
+    # The EXPLAIN runs only when the capped count overflows (CASE evaluates lazily). The capped
+    # query is the full one with a LIMIT (it has no ordering or limit of its own): no second compile.
     return RawSQL(
         f"SELECT CASE WHEN capped.n > %s THEN GREATEST(capped.n, crm_count_estimate(%s)) ELSE capped.n END "
-        f"FROM (SELECT COUNT(*) AS n FROM ({sql}) limited) capped",
-        [EXACT_COUNT_LIMIT, estimate_of, *params],
+        f"FROM (SELECT COUNT(*) AS n FROM ({full_sql} LIMIT {EXACT_COUNT_LIMIT + 1}) limited) capped",
+        [EXACT_COUNT_LIMIT, estimate_of, *full_params],
         output_field=BigIntegerField(),
     )
 

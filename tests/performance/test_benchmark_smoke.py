@@ -15,10 +15,10 @@ from crm.bench.run import run
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 QUERY_BUDGET = 3  # the token with its user and roles, the page with its count, many-to-many ids
-GROSS_RATIO = 15.0  # net of the fixed request cost; see docs/performance.md "CI"
+GROSS_RATIO = 10.0  # net of the fixed request cost; see docs/performance.md "CI"
 KNOWN_LISTS = {
     "users", "industries", "companies", "contacts", "trips", "meetings", "requests", "agreements", "projects",
-    "capital-arrivals", "milestones", "tasks", "reminders", "targets",
+    "capital-arrivals", "milestones", "tasks", "reminders", "targets", "webhooks",
 }  # fmt: skip
 
 
@@ -80,4 +80,5 @@ def test_the_reminder_sweep_was_measured_at_a_steady_state(report):
     sweep = report.sweep
     assert sweep["milestones"] == 10_000
     assert sweep["median"] > 0
-    assert sweep["queries"] <= 12, sweep
+    # 5 when nothing changed (docs/performance.md); more is a regression, however fast.
+    assert sweep["queries"] <= 6, sweep
