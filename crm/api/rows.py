@@ -29,6 +29,7 @@ from rest_framework import fields as drf
 from rest_framework.relations import ManyRelatedField, PrimaryKeyRelatedField
 
 from ..models import User
+from .pagination import PageNumberPagination
 from .serializers import ChoiceDisplayField, ComputedField, NameField, choice_labels
 
 # DRF fields whose representation of a database value is the value itself (a str from a text
@@ -81,7 +82,8 @@ class RowPlan:
         objects = []
         for row in rows:
             item = template.copy()
-            item.update(zip(plain_keys, take(row)))  # the extra value (row[0]) has no key: zip stops
+            # The getter's extra value (row[0], so that it always answers a tuple) has no key.
+            item.update(zip(plain_keys, take(row), strict=False))
             for key, write in writers:
                 item[key] = write(row)
             objects.append(item)
@@ -248,7 +250,7 @@ class RowListMixin:
         queryset = self.filter_queryset(self.get_queryset())
         plan = (
             plan_for(self.get_serializer_class(), queryset.model, queryset.query.annotations)
-            if self.row_path and self.paginator is not None
+            if self.row_path and isinstance(self.paginator, PageNumberPagination)
             else None
         )
         if plan is None:
