@@ -65,19 +65,11 @@ def _union_all(queries):
     return queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
 
 
-def attach_many_ids(objects, fields: dict[str, object]) -> None:
-    """Fill the prefetch cache of several many-to-many fields of ``objects`` in one query.
-
-    ``fields`` maps a field name to its ManyToManyField. The related objects are stubs that
-    carry only their primary key, which is all the serializers read.
-    """
-    objects = list(objects)
-    if not objects or not fields:
-        return
-    model = type(objects[0])
-    ids = [obj.pk for obj in objects]
+def many_ids(model, ids: list[int], relations: list[str]) -> dict[tuple[str, int], list[int]]:
+    """The ids each of ``relations`` (many-to-many fields of ``model``) holds for each of ``ids``,
+    in the order they were added, from ONE query."""
     queries = []
-    for name in fields:
+    for name in relations:
         field = model._meta.get_field(name)
         through = field.remote_field.through
         source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
@@ -89,12 +81,25 @@ def attach_many_ids(objects, fields: dict[str, object]) -> None:
     found = defaultdict(list)
     for relation, source_id, target_id, link_id in _union_all(queries):
         found[(relation, source_id)].append((link_id, target_id))
+    return {key: [target for _, target in sorted(links)] for key, links in found.items()}
+
+
+def attach_many_ids(objects, fields: dict[str, object]) -> None:
+    """Fill the prefetch cache of several many-to-many fields of ``objects`` in one query.
+
+    ``fields`` maps a field name to its ManyToManyField. The related objects are stubs that
+    carry only their primary key, which is all the serializers read.
+    """
+    objects = list(objects)
+    if not objects or not fields:
+        return
+    model = type(objects[0])
+    found = many_ids(model, [obj.pk for obj in objects], list(fields))
     for obj in objects:
         cache = obj.__dict__.setdefault("_prefetched_objects_cache", {})
         for name in fields:
-            field = model._meta.get_field(name)
-            related = field.related_model
-            stubs = [related(pk=target_id) for _, target_id in sorted(found[(name, obj.pk)])]
+            related = model._meta.get_field(name).related_model
+            stubs = [related(pk=target_id) for target_id in found.get((name, obj.pk), [])]
             qs = related._default_manager.none()
             qs._result_cache = stubs
             qs._prefetch_done = True

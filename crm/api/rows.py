@@ -15,7 +15,6 @@ that may be missing without a default) keeps the serializer path; :func:`plan_fo
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,6 +28,7 @@ from rest_framework import fields as drf
 from rest_framework.relations import ManyRelatedField, PrimaryKeyRelatedField
 
 from ..models import User
+from .mixins import many_ids
 from .pagination import PageNumberPagination
 from .serializers import ChoiceDisplayField, ComputedField, NameField, choice_labels
 
@@ -117,27 +117,6 @@ def _datetime_writer(zone):
         return text[:-6] + "Z" if text.endswith("+00:00") else text
 
     return write
-
-
-def many_ids(model, ids: list[int], relations: list[str]) -> dict[tuple[str, int], list[int]]:
-    """The ids each of ``relations`` (many-to-many fields of ``model``) holds for each of ``ids``,
-    in the order they were added, from ONE query."""
-    from .mixins import _union_all
-
-    queries = []
-    for name in relations:
-        field = model._meta.get_field(name)
-        through = field.remote_field.through
-        source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
-        queries.append(
-            through.objects.filter(**{f"{source}_id__in": ids})
-            .annotate(relation=models.Value(name))
-            .values_list("relation", f"{source}_id", f"{target}_id", "pk")
-        )
-    found = defaultdict(list)
-    for relation, source_id, target_id, link_id in _union_all(queries):
-        found[(relation, source_id)].append((link_id, target_id))
-    return {key: [target for _, target in sorted(links)] for key, links in found.items()}
 
 
 def plan_for(serializer_class, model, annotations=()) -> RowPlan | None:
