@@ -6,6 +6,10 @@ on it as the database on the query (docs/performance.md). What orjson does not w
 encoder, value by value, so that the output keeps DRF's formats; a document orjson refuses as a
 whole (an integer beyond 64 bits, nesting deeper than 254) and an indented one (``; indent=4``,
 the browsable API) are written by DRF's renderer.
+
+Two differences, on values no view of ours produces: a float NaN or infinity is written as
+``null`` (DRF's renderer raised, a 500), and what DRF's encoder cannot write but orjson can (a
+dataclass, a plain Enum, a date as a dict key) is written instead of raising.
 """
 
 import orjson

@@ -49,7 +49,7 @@ class Column:
 
     key: str
     indexes: tuple[int, ...]
-    kind: str  # "plain", "date", "datetime", "decimal", "labels", "list", "computed", "many"
+    kind: str  # "plain", "date", "datetime", "number", "labels", "list", "computed", "many"
     convert: Callable | None = None
     model_field: models.Field | None = None  # labels: the choice field
     relation: str = ""  # many: the many-to-many field's name
@@ -104,7 +104,7 @@ class RowPlan:
             convert = lambda value: labels.get(value, str(value))  # noqa: E731
         elif column.kind == "datetime":
             convert = _datetime_writer(timezone.get_current_timezone())
-        else:  # date, decimal, list
+        else:  # date, number, list
             convert = column.convert
         return lambda row: None if row[index] is None else convert(row[index])
 
@@ -155,6 +155,9 @@ def _column(key, field, model, annotations, read) -> Column | None:
     if isinstance(field, ComputedField):
         return Column(key, read(*field.columns), "computed", convert=field.compute)
     if isinstance(field, ManyRelatedField):
+        child = field.child_relation
+        if not isinstance(child, PrimaryKeyRelatedField) or child.pk_field is not None:
+            return None  # a slug or a nested object, not the ids the plan reads
         if not _field(model, source) or not _field(model, source).many_to_many:
             return None
         return Column(key, (), "many", relation=source)
@@ -179,8 +182,8 @@ def _column(key, field, model, annotations, read) -> Column | None:
             if isinstance(field, NameField) and first.related_model is User:
                 return Column(key, read(User.name_expression(first.name)), "plain")
             return None
-        if len(parts) != 2 or (nullable and field.default is drf.empty):
-            return None  # a missing relation without a default: DRF leaves the key out
+        if len(parts) != 2 or (nullable and field.default is not None):
+            return None  # a missing relation: DRF writes the default, or leaves the key out
         if parts[1] == "__str__":
             if first.related_model is not User or not isinstance(field, drf.CharField):
                 return None
@@ -200,8 +203,8 @@ def _value_column(key, field, indexes) -> Column | None:
         return Column(key, indexes, "datetime")
     if isinstance(field, drf.DateField):
         return Column(key, indexes, "date", convert=dt.date.isoformat)
-    if isinstance(field, drf.DecimalField):
-        return Column(key, indexes, "decimal", convert=field.to_representation)
+    if isinstance(field, drf.DecimalField | drf.BigIntegerField):  # the latter may be written as text
+        return Column(key, indexes, "number", convert=field.to_representation)
     if isinstance(field, drf.ListField):
         child = field.child.to_representation
         return Column(key, indexes, "list", convert=lambda items: [None if i is None else child(i) for i in items])

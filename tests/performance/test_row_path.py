@@ -177,3 +177,48 @@ def test_the_webhooks_list_agrees_with_its_serializer(manager, editor, monkeypat
     assert fast == slow
     assert {row["secret_hint"] for row in fast["results"]} == {"••••tail", "••••", ""}
     assert all("secret" not in row for row in fast["results"])
+
+
+def test_fields_the_plan_cannot_write_keep_the_serializer_path():
+    """A name with a default other than null for a missing reference, and many-to-many slugs:
+    DRF would write what the row does not hold, so there is no plan (and DRF's list is used)."""
+    from rest_framework import serializers
+
+    from crm.models import Company
+
+    class WithDash(serializers.ModelSerializer):
+        parent_name = serializers.CharField(source="parent.name", read_only=True, default="—")
+
+        class Meta:
+            model = Company
+            fields = ["id", "parent_name"]
+
+    class WithSlugs(serializers.ModelSerializer):
+        industries = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
+
+        class Meta:
+            model = Company
+            fields = ["id", "industries"]
+
+    assert rows.plan_for(WithDash, Company) is None
+    assert rows.plan_for(WithSlugs, Company) is None
+
+
+def test_a_big_integer_written_as_text_is_written_as_text():
+    from rest_framework import serializers
+
+    from crm.models import Company
+
+    class AsText(serializers.ModelSerializer):
+        id = serializers.BigIntegerField(coerce_to_string=True, read_only=True)
+        parent_name = serializers.CharField(source="parent.name", read_only=True, default=None, allow_null=True)
+
+        class Meta:
+            model = Company
+            fields = ["id", "name", "parent_name"]
+
+    company = CompanyFactory()
+    plan = rows.plan_for(AsText, Company)
+    assert plan is not None
+    written = plan.render(plan.values(Company.objects.filter(pk=company.pk)))
+    assert written == [AsText(company).data] == [{"id": str(company.pk), "name": company.name, "parent_name": None}]
