@@ -29,12 +29,9 @@ EXACT_COUNT_LIMIT = 10_000
 
 def count_expression(queryset) -> RawSQL | Value:
     """The number of rows of ``queryset``, exact or estimated (see the module's docstring), as SQL."""
-    inner = queryset.order_by().values("pk")
-    if inner.query.distinct:
-        inner = inner.distinct()
     connection = connections[queryset.db]
     postgresql = connection.vendor == "postgresql"
-    if postgresql and not inner.query.where and not inner.query.distinct:
+    if postgresql and not queryset.query.where and not queryset.query.distinct and not queryset.query.combinator:
         # Unfiltered: the table's own statistics, unless it is small (or never analysed).
         table = connection.ops.quote_name(queryset.model._meta.db_table)
         return RawSQL(
@@ -43,6 +40,9 @@ def count_expression(queryset) -> RawSQL | Value:
             [EXACT_COUNT_LIMIT, table],
             output_field=BigIntegerField(),
         )
+    inner = queryset.order_by().values("pk")
+    if inner.query.distinct:
+        inner = inner.distinct()
     try:
         full_sql, full_params = inner.query.sql_with_params()
     except EmptyResultSet:  # a filter nothing can match (an id beyond any integer)
