@@ -370,11 +370,16 @@ REMINDER_LEASE_SECONDS = env.int("REMINDER_LEASE_SECONDS", default=300)
 REMINDER_MAX_EMAILS_PER_SWEEP = env.int("REMINDER_MAX_EMAILS_PER_SWEEP", default=200)
 REMINDER_LATE_AFTER_HOURS = env.int("REMINDER_LATE_AFTER_HOURS", default=12)
 
-# Webhooks and chat robots (docs/webhooks.md). Targets on private, loopback, link-local or
-# multicast addresses are refused unless WEBHOOK_ALLOW_PRIVATE_TARGETS (tests allow loopback).
 # A request that waited longer than this for a gunicorn worker is answered 503 (0: the guard is off).
 LOAD_SHED_QUEUE_MS = env.int("LOAD_SHED_QUEUE_MS", default=3000)
 
+# The most rows one file may hold in the admin's import. Its preview and its confirmation each run
+# in one web request, at about 70 rows a second (docs/performance.md), under gunicorn's 60 s
+# timeout: a larger file is refused with a message saying so, before any row is read.
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=1000)
+
+# Webhooks and chat robots (docs/webhooks.md). Targets on private, loopback, link-local or
+# multicast addresses are refused unless WEBHOOK_ALLOW_PRIVATE_TARGETS (tests allow loopback).
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)

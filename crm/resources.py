@@ -368,9 +368,10 @@ class CRMResource(resources.ModelResource):
     export_prefetch_related: tuple[str, ...] = ()
     current_original = None  # the row's record before the import, for the service hooks
 
-    def __init__(self, user=None, **kwargs):
+    def __init__(self, user=None, max_rows=None, **kwargs):
         super().__init__(**kwargs)
         self.user = user
+        self.max_rows = max_rows  # the admin's IMPORT_MAX_ROWS; None (scripts, the benchmark): any
         for field in self.fields.values():
             if isinstance(field.widget, RelatedWidget):
                 field.widget.user = user
@@ -417,6 +418,14 @@ class CRMResource(resources.ModelResource):
         for index in reversed(range(len(dataset))):
             if all(cell_text(value) == "" for value in dataset[index]):
                 del dataset[index]
+        if self.max_rows is not None and len(dataset) > self.max_rows:
+            raise ValueError(
+                _(
+                    "文件有 %(rows)s 行，一次最多导入 %(max)s 行，请拆分后分批导入。"
+                    " The file has %(rows)s rows; at most %(max)s can be imported at once: split it."
+                )
+                % {"rows": len(dataset), "max": self.max_rows}
+            )
         super().before_import(dataset, **kwargs)
 
     def import_instance(self, instance, row, **kwargs):

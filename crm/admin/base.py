@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -263,7 +264,7 @@ class CRMImportExportMixin(ImportMixin, CRMExportMixin):
         return self.has_add_permission(request) and self.has_change_permission(request)
 
     def get_import_resource_kwargs(self, request, **kwargs):
-        return {"user": request.user}
+        return {"user": request.user, "max_rows": settings.IMPORT_MAX_ROWS}
 
     def import_action(self, request, **kwargs):
         """The preview, with every invalid row's errors spelled out by column (not only on hover)."""

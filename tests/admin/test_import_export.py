@@ -336,3 +336,18 @@ def test_dates_are_read_in_the_usual_chinese_and_iso_forms(text):
 def test_yes_and_no_are_read_in_chinese_and_english():
     widget = YesNoWidget()
     assert [widget.clean(v) for v in ["是", "否", "Y", "false", "", 1]] == [True, False, True, False, False, True]
+
+
+def test_a_file_beyond_the_admins_row_limit_is_refused_whole_with_the_limit_named(editor_client, settings):
+    """Preview and confirmation each run in one web request: a file too large for the server's
+    timeout is refused before any row is read, with what to do about it."""
+    settings.IMPORT_MAX_ROWS = 3
+    rows = [COMPANY_HEADER] + [[f"限额测试企业{i}", "", "企业", "常州", "否", ""] for i in range(4)]
+    page = preview(editor_client, "company", xlsx(rows))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "文件有 4 行，一次最多导入 3 行" in text and "at most 3 can be imported" in text
+    assert not Company.objects.filter(name__startswith="限额测试企业").exists()
+    settings.IMPORT_MAX_ROWS = 4  # the same file within the limit imports
+    import_file(editor_client, "company", rows)
+    assert Company.objects.filter(name__startswith="限额测试企业").count() == 4
