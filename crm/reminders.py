@@ -244,7 +244,7 @@ def plan(
     horizon = today + dt.timedelta(days=max(settings.REMINDER_DAYS_BEFORE, default=0))
     managers = None
     if changed is None:
-        changed = set(SUBJECTS) if since is None else _changed_subjects(since)
+        changed = _subjects_to_plan(since)
     for subject, spec in SUBJECTS.items():
         if subject not in changed:
             continue  # nothing of this kind saved since: nothing to plan or cancel (docs/performance.md)
@@ -267,8 +267,11 @@ def plan(
         result.cancelled += _cancel_stale(subject, spec, since)
 
 
-def _changed_subjects(since: dt.datetime) -> set[str]:
-    """The kinds of item saved since ``since``: one query on their ``updated_at`` indexes."""
+def _subjects_to_plan(since: dt.datetime | None) -> set[str]:
+    """Every kind of item for a full plan (no ``since``); otherwise the kinds saved since
+    ``since``: one query on their ``updated_at`` indexes."""
+    if since is None:
+        return set(SUBJECTS)
     queries = [
         spec.model._default_manager.filter(updated_at__gte=since)
         .order_by()
@@ -497,7 +500,7 @@ def sweep(now: dt.datetime | None = None) -> dict:
     result = SweepResult()
     try:
         since = _incremental_since(now)
-        changed = set(SUBJECTS) if since is None else _changed_subjects(since)
+        changed = _subjects_to_plan(since)
         if changed:  # a minute in which nothing was saved costs no transaction
             with transaction.atomic():
                 plan(today, now, result, since=since, changed=changed)

@@ -63,6 +63,14 @@ class RowPlan:
         self.lookups = lookups  # values_list arguments; the primary key first
         self.columns = columns
         self.relations = [column.relation for column in columns if column.kind == "many"]
+        # Plain columns are copied by one C-level itemgetter into a copy of a template that holds
+        # every key in the serializer's order (``update`` keeps a key where it is); the others
+        # are written one by one, by writers bound to each request's language and time zone.
+        self.template = dict.fromkeys(column.key for column in columns)
+        plain = [column for column in columns if column.kind == "plain"]
+        self.plain_keys = [column.key for column in plain]
+        self.take = itemgetter(*(column.indexes[0] for column in plain), 0)  # 0: always a tuple
+        self.written = [column for column in columns if column.kind != "plain"]
 
     def values(self, queryset):
         return queryset.values_list(*self.lookups)
@@ -71,14 +79,8 @@ class RowPlan:
         """The JSON objects of ``rows`` (tuples of :meth:`values`), with many-to-many ids read in one query."""
         rows = list(rows)
         many = many_ids(self.model, [row[0] for row in rows], self.relations) if self.relations and rows else {}
-        # Plain columns are copied by one C-level itemgetter into a copy of a template that holds
-        # every key in the serializer's order (``update`` keeps a key where it is); the others
-        # are written one by one.
-        template = dict.fromkeys(column.key for column in self.columns)
-        plain = [column for column in self.columns if column.kind == "plain"]
-        plain_keys = [column.key for column in plain]
-        take = itemgetter(*(column.indexes[0] for column in plain), 0)  # 0: always a tuple
-        writers = [(column.key, self._writer(column, many)) for column in self.columns if column.kind != "plain"]
+        template, plain_keys, take = self.template, self.plain_keys, self.take
+        writers = [(column.key, self._writer(column, many)) for column in self.written]
         objects = []
         for row in rows:
             item = template.copy()
@@ -158,7 +160,8 @@ def _column(key, field, model, annotations, read) -> Column | None:
         child = field.child_relation
         if not isinstance(child, PrimaryKeyRelatedField) or child.pk_field is not None:
             return None  # a slug or a nested object, not the ids the plan reads
-        if not _field(model, source) or not _field(model, source).many_to_many:
+        relation = _field(model, source)
+        if relation is None or not relation.many_to_many:
             return None
         return Column(key, (), "many", relation=source)
     if source in annotations and "." not in source:

@@ -110,6 +110,7 @@ class ComputedCharField(ComputedField):
 
 
 def _open_and_past_due(status, due_on) -> bool:
+    """``overdue`` of a task or a partner request: their two open statuses have the same values."""
     return status in (TaskStatus.OPEN, TaskStatus.IN_PROGRESS) and bool(due_on and due_on < services.today())
 
 
