@@ -153,6 +153,10 @@ else:
         _db["OPTIONS"].setdefault(
             "options", f"-c statement_timeout={env.int('DB_STATEMENT_TIMEOUT_MS', default=30000)}"
         )
+        # Statements sent through crm.db.prepared_cursor (the token lookup of every API request)
+        # are prepared once per connection; Django's own cursors bind on the client and never
+        # prepare, whatever this says. Off (None) behind a pooler that cannot keep them (crm/db.py).
+        _db["OPTIONS"].setdefault("prepare_threshold", 5 if env.bool("DB_PREPARED_STATEMENTS", default=True) else None)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -6,7 +6,6 @@ from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import DecimalField, OuterRef, Subquery, Sum
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -111,18 +110,6 @@ class StageChangeForm(forms.Form):
     )
 
 
-def arrived_investment():
-    """Capital arrived so far: the sum of the project's ledger, computed in the query."""
-    total = (
-        CapitalArrival.objects.filter(project=OuterRef("pk"))
-        .order_by()
-        .values("project")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    return Subquery(total, output_field=DecimalField(max_digits=17, decimal_places=2))
-
-
 @admin.register(Project)
 class ProjectAdmin(CRMImportExportMixin, CRMAdmin):
     resource_classes = [ProjectResource]
@@ -168,7 +155,7 @@ class ProjectAdmin(CRMImportExportMixin, CRMAdmin):
         return format_amount(obj.arrived_total) or None
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(arrived_total=arrived_investment())
+        return super().get_queryset(request).with_arrived("arrived_total")
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else [MilestoneInline, CapitalArrivalInline]

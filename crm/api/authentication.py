@@ -7,6 +7,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
 from ..auth import ROLE_COLUMNS, roles_from, with_roles
+from ..db import fast_cursors
 from ..models import User
 
 
@@ -39,8 +40,9 @@ class TokenAuthentication(authentication.TokenAuthentication):
 
 
 # Every API request looks its token up: the query (token, user and roles in one statement) is
-# compiled by the ORM once per database and then only executed, which saves most of the
-# request's fixed cost (docs/performance.md, "The fixed cost of a request").
+# compiled by the ORM once per database and then only executed, as a statement prepared once per
+# connection (crm/db.py): most of the request's fixed cost (docs/performance.md, "The fixed cost
+# of a request").
 _SENTINEL = "crm-token-" + secrets.token_hex(16)
 _USER_FIELDS = [field.attname for field in User._meta.concrete_fields]
 _TOKEN_FIELDS = [field.attname for field in Token._meta.concrete_fields]
@@ -66,7 +68,7 @@ def token_with_user(key: str) -> Token | None:
     sql, params, index, converters = _token_query(alias)
     params = [*params[:index], key, *params[index + 1 :]]
     connection = connections[alias]
-    with connection.cursor() as cursor:
+    with fast_cursors(alias), connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:

@@ -27,6 +27,7 @@ from django.utils.translation import get_language
 from rest_framework import fields as drf
 from rest_framework.relations import ManyRelatedField, PrimaryKeyRelatedField
 
+from ..db import fast_cursors
 from ..models import User
 from .mixins import many_ids
 from .pagination import PageNumberPagination
@@ -34,6 +35,9 @@ from .serializers import ChoiceDisplayField, ComputedField, NameField, choice_la
 
 # DRF fields whose representation of a database value is the value itself (a str from a text
 # column, an int, a bool, a JSON document, a choice's stored value).
+# The query parameters of a plain page: its statement's text changes with them, not its values.
+PLAIN_PAGE_PARAMS = frozenset({"page", "page_size", "ordering", "format"})
+
 IDENTITY = (
     drf.CharField,  # and EmailField, URLField, RegexField, SlugField
     drf.IntegerField,
@@ -240,5 +244,9 @@ class RowListMixin:
         )
         if plan is None:
             return super().list(request, *args, **kwargs)
-        page = self.paginator.paginate_queryset(queryset, request, view=self, shape=plan.values)
+        # A plain page (no filter, no search) is the same statement from request to request:
+        # prepared once per connection (crm/db.py). A filtered one is planned for its values.
+        plain = request.query_params.keys() <= PLAIN_PAGE_PARAMS
+        with fast_cursors(queryset.db, prepare=plain):
+            page = self.paginator.paginate_queryset(queryset, request, view=self, shape=plan.values)
         return self.get_paginated_response(plan.render(page))

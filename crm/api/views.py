@@ -1,12 +1,8 @@
 """Viewsets of the v1 contract: each declares its queryset, serializer, filters and search."""
 
-from decimal import Decimal
-
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
-from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
@@ -154,18 +150,6 @@ class AgreementViewSet(CRMViewSet):
         return self._act(lambda agreement: services.agreement_sign(agreement=agreement, user=request.user))
 
 
-def arrived_investment():
-    ledger = (
-        CapitalArrival.objects.filter(project_id=OuterRef("pk"))
-        .order_by()
-        .values("project_id")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    money = DecimalField(max_digits=17, decimal_places=2)
-    return Coalesce(Subquery(ledger, output_field=money), Value(Decimal("0.00")), output_field=money)
-
-
 @documented(s.ProjectSerializer)
 class ProjectViewSet(CRMViewSet):
     serializer_class = s.ProjectSerializer
@@ -178,7 +162,7 @@ class ProjectViewSet(CRMViewSet):
         return self.get_written_queryset().visible_to(self.request.user)
 
     def get_written_queryset(self):
-        return Project.objects.select_related("company", "owner").annotate(arrived_investment=arrived_investment())
+        return Project.objects.select_related("company", "owner").with_arrived("arrived_investment", zero=True)
 
     @extend_schema(request=s.StageChangeRequestSerializer, responses={200: s.ProjectSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"], url_path="change-stage")

@@ -1,9 +1,11 @@
 from decimal import Decimal
+from functools import cache
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -32,6 +34,11 @@ class ProjectQuerySet(models.QuerySet):
         if user.is_manager:
             return self
         return self.exclude(pk__in=Project.hidden_from(user))
+
+    def with_arrived(self, alias: str, zero: bool = False):
+        """Annotate ``alias``: the capital arrived so far, the sum of the project's ledger (None
+        without a line, or 0.00 with ``zero``), computed in the query."""
+        return self.annotate(**{alias: _arrived(zero)})
 
 
 class Project(TrackedModel):
@@ -206,3 +213,18 @@ class Milestone(TrackedModel):
 
     def __str__(self):
         return f"{self.project}：{self.title}"
+
+
+@cache
+def _arrived(zero: bool):
+    # Built once: a queryset resolves a copy of an expression, never the expression itself.
+    total = (
+        CapitalArrival.objects.filter(project_id=OuterRef("pk"))
+        .order_by()
+        .values("project_id")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    money = models.DecimalField(max_digits=17, decimal_places=2)
+    arrived = Subquery(total, output_field=money)
+    return Coalesce(arrived, Value(Decimal("0.00")), output_field=money) if zero else arrived
