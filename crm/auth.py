@@ -1,5 +1,7 @@
 """Authentication backend that loads a user's roles in the same query as the user."""
 
+from functools import cache
+
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Exists, OuterRef
 
@@ -8,13 +10,17 @@ from .models import ROLE_NAMES, User
 
 def with_roles(queryset, user_ref: str = "pk"):
     """Annotate ``_role_<role>`` for each role, so roles cost no query of their own."""
+    return queryset.annotate(**_role_expressions(user_ref))
+
+
+@cache
+def _role_expressions(user_ref: str) -> dict:
+    # Built once: a queryset resolves a copy of an expression, never the expression itself.
     through = User.groups.through
-    return queryset.annotate(
-        **{
-            f"_role_{role}": Exists(through.objects.filter(user_id=OuterRef(user_ref), group__name=role))
-            for role in ROLE_NAMES
-        }
-    )
+    return {
+        f"_role_{role}": Exists(through.objects.filter(user_id=OuterRef(user_ref), group__name=role))
+        for role in ROLE_NAMES
+    }
 
 
 ROLE_COLUMNS = ("is_superuser", *(f"_role_{role}" for role in ROLE_NAMES))

@@ -17,15 +17,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from decimal import Decimal
+from functools import cached_property, lru_cache, partial
 from operator import itemgetter
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models
+from django.db import connections, models
+from django.db.models import OuterRef
 from django.utils import timezone
 from django.utils.translation import get_language
 from rest_framework import fields as drf
 from rest_framework.relations import ManyRelatedField, PrimaryKeyRelatedField
+from rest_framework.settings import api_settings
 
 from ..db import fast_cursors
 from ..models import User
@@ -33,11 +36,11 @@ from .mixins import many_ids
 from .pagination import PageNumberPagination
 from .serializers import ChoiceDisplayField, ComputedField, NameField, choice_labels
 
-# DRF fields whose representation of a database value is the value itself (a str from a text
-# column, an int, a bool, a JSON document, a choice's stored value).
 # The query parameters of a plain page: its statement's text changes with them, not its values.
 PLAIN_PAGE_PARAMS = frozenset({"page", "page_size", "ordering", "format"})
 
+# DRF fields whose representation of a database value is the value itself (a str from a text
+# column, an int, a bool, a JSON document, a choice's stored value).
 IDENTITY = (
     drf.CharField,  # and EmailField, URLField, RegexField, SlugField
     drf.IntegerField,
@@ -76,15 +79,42 @@ class RowPlan:
         self.take = itemgetter(*(column.indexes[0] for column in plain), 0)  # 0: always a tuple
         self.written = [column for column in columns if column.kind != "plain"]
 
-    def values(self, queryset):
-        return queryset.values_list(*self.lookups)
+    def arrays_on(self, alias: str) -> bool:
+        """Whether the page brings its many-to-many ids itself, as array columns (PostgreSQL),
+        instead of from a second statement (:func:`many_ids`)."""
+        return bool(self.relations) and connections[alias].vendor == "postgresql"
 
-    def render(self, rows) -> list[dict]:
-        """The JSON objects of ``rows`` (tuples of :meth:`values`), with many-to-many ids read in one query."""
+    def values(self, queryset, arrays: bool = False):
+        """The page's columns (``lookups``), then with ``arrays`` one array of ids per
+        many-to-many field, in the order the links were made."""
+        if not arrays:
+            return queryset.values_list(*self.lookups)
+        expressions = self._array_expressions
+        return queryset.annotate(**expressions).values_list(*self.lookups, *expressions)
+
+    @cached_property
+    def _array_expressions(self) -> dict:
+        from django.contrib.postgres.expressions import ArraySubquery
+
+        expressions = {}
+        for name in self.relations:
+            field = self.model._meta.get_field(name)
+            links = field.remote_field.through.objects.filter(**{f"{field.m2m_field_name()}_id": OuterRef("pk")})
+            ids = links.order_by("pk").values(f"{field.m2m_reverse_field_name()}_id")
+            expressions[f"_many_{name}"] = ArraySubquery(ids)
+        return expressions
+
+    def render(self, rows, arrays: bool = False) -> list[dict]:
+        """The JSON objects of ``rows`` (tuples of :meth:`values` with the same ``arrays``);
+        without arrays, the many-to-many ids are read in one more statement."""
         rows = list(rows)
-        many = many_ids(self.model, [row[0] for row in rows], self.relations) if self.relations and rows else {}
+        if arrays:
+            first = len(self.lookups)
+            many = {name: first + position for position, name in enumerate(self.relations)}
+        else:
+            many = many_ids(self.model, [row[0] for row in rows], self.relations) if self.relations and rows else {}
         template, plain_keys, take = self.template, self.plain_keys, self.take
-        writers = [(column.key, self._writer(column, many)) for column in self.written]
+        writers = [(column.key, self._writer(column, many, arrays)) for column in self.written]
         objects = []
         for row in rows:
             item = template.copy()
@@ -96,10 +126,13 @@ class RowPlan:
         return objects
 
     @staticmethod
-    def _writer(column: Column, many) -> Callable:
-        """A function of a row for one column, bound to this request's language and time zone."""
+    def _writer(column: Column, many, arrays: bool) -> Callable:
+        """A function of a row for one column, bound to this request's language and time zone.
+        ``many``: the ids read by :func:`many_ids`, or (``arrays``) where each array is in a row."""
         if column.kind == "many":
             name = column.relation
+            if arrays:
+                return itemgetter(many[name])
             return lambda row: many.get((name, row[0]), [])
         if column.kind == "computed":
             compute, indexes = column.convert, column.indexes
@@ -121,6 +154,23 @@ def _datetime_writer(zone):
     def write(value: dt.datetime) -> str:
         text = value.astimezone(zone).isoformat()
         return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return write
+
+
+def _decimal_writer(field: drf.DecimalField) -> Callable:
+    """DRF's representation of a decimal, quicker for what the database gives: a Decimal that
+    already has the field's places is written as it is (what quantizing it would give back)."""
+    slow = field.to_representation
+    coerce = getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)  # as DRF reads it
+    if not coerce or field.localize or field.normalize_output or field.decimal_places is None:
+        return slow
+    exponent = -field.decimal_places
+
+    def write(value):
+        if type(value) is Decimal and value.is_finite() and value.as_tuple().exponent == exponent:
+            return f"{value:f}"
+        return slow(value)
 
     return write
 
@@ -210,7 +260,9 @@ def _value_column(key, field, indexes) -> Column | None:
         return Column(key, indexes, "datetime")
     if isinstance(field, drf.DateField):
         return Column(key, indexes, "date", convert=dt.date.isoformat)
-    if isinstance(field, drf.DecimalField | drf.BigIntegerField):  # the latter may be written as text
+    if isinstance(field, drf.DecimalField):
+        return Column(key, indexes, "number", convert=_decimal_writer(field))
+    if isinstance(field, drf.BigIntegerField):  # may be written as text
         return Column(key, indexes, "number", convert=field.to_representation)
     if isinstance(field, drf.ListField):
         child = field.child.to_representation
@@ -247,6 +299,9 @@ class RowListMixin:
         # A plain page (no filter, no search) is the same statement from request to request:
         # prepared once per connection (crm/db.py). A filtered one is planned for its values.
         plain = request.query_params.keys() <= PLAIN_PAGE_PARAMS
+        arrays = plan.arrays_on(queryset.db)
         with fast_cursors(queryset.db, prepare=plain):
-            page = self.paginator.paginate_queryset(queryset, request, view=self, shape=plan.values)
-        return self.get_paginated_response(plan.render(page))
+            page = self.paginator.paginate_queryset(
+                queryset, request, view=self, shape=partial(plan.values, arrays=arrays)
+            )
+        return self.get_paginated_response(plan.render(page, arrays=arrays))

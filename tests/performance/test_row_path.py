@@ -222,3 +222,27 @@ def test_a_big_integer_written_as_text_is_written_as_text():
     assert plan is not None
     written = plan.render(plan.values(Company.objects.filter(pk=company.pk)))
     assert written == [AsText(company).data] == [{"id": str(company.pk), "name": company.name, "parent_name": None}]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"max_digits": 17, "decimal_places": 2},
+        {"max_digits": 17, "decimal_places": 2, "coerce_to_string": False},
+        {"max_digits": 17, "decimal_places": 2, "localize": True},
+        {"max_digits": 17, "decimal_places": 2, "normalize_output": True},
+        {"max_digits": 5, "decimal_places": 0},
+    ],
+)
+def test_a_decimal_is_written_as_drf_writes_it(options):
+    """The row path's quick writer for decimals gives DRF's text for every value, quick or not."""
+    from decimal import Decimal
+
+    from rest_framework import fields as drf
+
+    from crm.api.rows import _decimal_writer
+
+    field = drf.DecimalField(**options)
+    values = [Decimal("123.40"), Decimal("-0.00"), Decimal("1E+3"), Decimal("0.005"), Decimal("1.2"), 7, 2.5]
+    values += [Decimal("99999.00"), Decimal("12")]
+    assert [_decimal_writer(field)(value) for value in values] == [field.to_representation(value) for value in values]
