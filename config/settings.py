@@ -153,10 +153,11 @@ else:
         _db["OPTIONS"].setdefault(
             "options", f"-c statement_timeout={env.int('DB_STATEMENT_TIMEOUT_MS', default=30000)}"
         )
-        # Statements sent through crm.db.prepared_cursor (the token lookup of every API request)
-        # are prepared once per connection; Django's own cursors bind on the client and never
-        # prepare, whatever this says. Off (None) behind a pooler that cannot keep them (crm/db.py).
-        _db["OPTIONS"].setdefault("prepare_threshold", 5 if env.bool("DB_PREPARED_STATEMENTS", default=True) else None)
+
+# The statements every API request sends (the token lookup, a plain list page, many-to-many
+# ids) are prepared once per PostgreSQL connection (crm/db.py); false behind a transaction-mode
+# pooler that cannot keep prepared statements (PgBouncer before 1.22).
+DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -3,35 +3,44 @@
 Inside ``with fast_cursors(alias, prepare=...):`` the cursors of a PostgreSQL connection differ
 from Django's in two ways, neither visible in what they return:
 
-* **Prepared statements** (``prepare=True``). Django sends every statement as text with its
-  values inlined (psycopg's client-side binding), so PostgreSQL parses and plans it anew each
-  time: planning is two thirds of the token lookup that every API request makes (0.7 ms) and half
-  of a list's page statement. Here the values are bound on the server and each statement is
-  prepared once per connection; PostgreSQL plans again only when it chooses to (a generic plan
-  after five custom ones, when it costs no more). What belongs here: statements whose text is
-  the same from request to request and whose plan does not depend on the values (the token
-  lookup, a list's page without filters, the many-to-many ids of a page). Not a filtered page:
-  a generic plan chosen for one filter value may be a poor one for another. psycopg keeps up to
-  100 prepared statements per connection and drops the least used.
+* **Prepared statements.** Django sends every statement as text with its values inlined
+  (psycopg's client-side binding), so PostgreSQL parses and plans it anew each time: planning is
+  two thirds of the token lookup that every API request makes (0.7 ms) and half of a list's page
+  statement. Here the values are bound on the server and the statement is prepared once per
+  connection: at once (``prepare=True``: the token lookup, the many-to-many ids of a page, whose
+  text never changes) or after its fifth run on the connection (``prepare=None``: a list's
+  page, whose text changes with the page number and size, so that a page asked for once costs no
+  extra round trip to prepare). ``prepare=False`` binds on the client, as Django does.
+  Only statements without values that steer the plan belong here: PostgreSQL switches a prepared
+  statement to a generic plan after five runs when it looks no dearer, and a plan good for one
+  filter value (or one user) can be poor for another. psycopg keeps up to 100 prepared
+  statements per connection and drops the least recently used.
 * **Datetimes loaded in C.** Django reads ``timestamptz`` with a Python subclass of psycopg's
   loader (5 µs a value, a millisecond for a page of 100 rows with two datetimes each); these
   cursors use psycopg's own loader, which psycopg's binary package implements in C (0.5 µs). Both
   give the same aware datetime: Django sets the session's time zone to the connection's (UTC)
   when it connects, and psycopg's loader reads it from the session.
 
-``DB_PREPARED_STATEMENTS=false`` (the connection's ``prepare_threshold`` None) turns preparing
-off, for a transaction-mode pooler that cannot keep a statement on one server connection
-(PgBouncer before 1.21). Statements are still Django's: counted, logged and wrapped as any other.
+Outside the blocks nothing changes: the connection's ``prepare_threshold`` is None (Django's
+default: psycopg neither prepares nor counts statements) and is set only within a block.
+``DB_PREPARED_STATEMENTS=false`` prepares nothing, for a transaction-mode pooler that cannot keep
+prepared statements (PgBouncer before 1.22). Statements are still Django's: counted, logged and
+wrapped as any other.
 """
 
 from contextlib import contextmanager
 from functools import cache
 
+from django.conf import settings
 from django.db import connections
+
+# psycopg's default: a statement is prepared at its fifth run on a connection (prepare=None).
+PREPARE_AFTER = 5
 
 
 @cache
-def _cursor_classes():
+def _cursor_class(prepare: bool | None):
+    import psycopg
     from django.db.backends.postgresql.base import Cursor, ServerBindingCursor
     from psycopg.types.datetime import TimestamptzLoader
 
@@ -41,21 +50,35 @@ def _cursor_classes():
             # Registered by psycopg's Python name, psycopg substitutes its C implementation.
             self.adapters.register_loader("timestamptz", TimestamptzLoader)
 
-    class ReadingCursor(CLoads, Cursor):
-        """Django's cursor (client-side binding), datetimes loaded in C."""
+    if prepare is False:
 
-    class PreparedCursor(CLoads, ServerBindingCursor):
-        """psycopg's server-side binding cursor that asks for every statement to be prepared
-        (psycopg prepares nothing when the connection's ``prepare_threshold`` is None)."""
+        class ReadingCursor(CLoads, Cursor):
+            """Django's cursor (client-side binding), datetimes loaded in C."""
+
+        return ReadingCursor
+
+    class PreparingCursor(CLoads, ServerBindingCursor):
+        """psycopg's server-side binding cursor, preparing at once (True) or at the threshold (None)."""
 
         def execute(self, query, params=None, *, prepare=None, binary=None):
-            result = super().execute(query, params, prepare=True, binary=binary)
+            try:
+                result = super().execute(query, params, prepare=PREPARE, binary=binary)
+            except psycopg.errors.FeatureNotSupported:
+                # "cached plan must not change result type": a migration changed a column's type
+                # since the statement was prepared. Outside a transaction, forget every prepared
+                # statement (psycopg clears its own cache when it sees DEALLOCATE ALL) and retry
+                # once; inside one, the transaction is aborted and the error stands.
+                if self.connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                    raise
+                super().execute("DEALLOCATE ALL", prepare=False)
+                result = super().execute(query, params, prepare=PREPARE, binary=binary)
             # psycopg keeps the text of a statement only when it sends it unprepared; Django's
             # query log (DEBUG, the tests' CaptureQueriesContext) reads it from ``_query``.
             self._query = _LoggedStatement(self.connection, query, params)
             return result
 
-    return ReadingCursor, PreparedCursor
+    PREPARE = prepare
+    return PreparingCursor
 
 
 class _LoggedStatement:
@@ -73,18 +96,21 @@ class _LoggedStatement:
 
 
 @contextmanager
-def fast_cursors(alias: str = "default", prepare: bool = True):
+def fast_cursors(alias: str = "default", prepare: bool | None = True):
     """Within the block, the cursors of ``alias`` are those of the module's docstring (PostgreSQL)."""
     connection = connections[alias]
     if connection.vendor != "postgresql":
         yield
         return
+    if not settings.DB_PREPARED_STATEMENTS:
+        prepare = False
     connection.ensure_connection()
     raw = connection.connection
-    previous = raw.cursor_factory
-    reading, prepared = _cursor_classes()
-    raw.cursor_factory = prepared if prepare else reading
+    factory, threshold = raw.cursor_factory, raw.prepare_threshold
+    raw.cursor_factory = _cursor_class(prepare)
+    if prepare is not False:
+        raw.prepare_threshold = PREPARE_AFTER
     try:
         yield
     finally:
-        raw.cursor_factory = previous
+        raw.cursor_factory, raw.prepare_threshold = factory, threshold

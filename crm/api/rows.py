@@ -163,14 +163,16 @@ def _decimal_writer(field: drf.DecimalField) -> Callable:
     already has the field's places is written as it is (what quantizing it would give back)."""
     slow = field.to_representation
     coerce = getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)  # as DRF reads it
-    if not coerce or field.localize or field.normalize_output or field.decimal_places is None:
+    if not coerce or field.localize or field.normalize_output or None in (field.decimal_places, field.max_digits):
         return slow
-    exponent = -field.decimal_places
+    exponent, digits = -field.decimal_places, field.max_digits
 
     def write(value):
-        if type(value) is Decimal and value.is_finite() and value.as_tuple().exponent == exponent:
-            return f"{value:f}"
-        return slow(value)
+        if type(value) is Decimal and value.is_finite():
+            parts = value.as_tuple()
+            if parts.exponent == exponent and len(parts.digits) <= digits:
+                return f"{value:f}"
+        return slow(value)  # and beyond max_digits, DRF's error
 
     return write
 
@@ -296,11 +298,12 @@ class RowListMixin:
         )
         if plan is None:
             return super().list(request, *args, **kwargs)
-        # A plain page (no filter, no search) is the same statement from request to request:
-        # prepared once per connection (crm/db.py). A filtered one is planned for its values.
-        plain = request.query_params.keys() <= PLAIN_PAGE_PARAMS
+        # A plain page (no filter, no search, nothing hidden from this user: no value in its
+        # statement steers the plan) is prepared once it has run five times on the connection
+        # (crm/db.py); any other is planned for its values.
+        plain = request.query_params.keys() <= PLAIN_PAGE_PARAMS and not queryset.query.where
         arrays = plan.arrays_on(queryset.db)
-        with fast_cursors(queryset.db, prepare=plain):
+        with fast_cursors(queryset.db, prepare=None if plain else False):
             page = self.paginator.paginate_queryset(
                 queryset, request, view=self, shape=partial(plan.values, arrays=arrays)
             )

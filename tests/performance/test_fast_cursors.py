@@ -1,8 +1,8 @@
 """Prepared statements and datetimes loaded in C for the statements every request sends (crm/db.py).
 
-On PostgreSQL: the token lookup, a plain list page and the many-to-many ids are prepared once per
-connection; a filtered page is not; the query log still shows the values; and what the cursors
-read is what Django's cursors read. On SQLite the block changes nothing.
+On PostgreSQL: the token lookup and the many-to-many ids are prepared at once, a manager's plain
+list page at its fifth run; a filtered page and an editor's page are not; the query log still
+shows the values; the cursors read what Django's cursors read. On SQLite the block changes nothing.
 """
 
 import datetime as dt
@@ -25,43 +25,48 @@ from tests.factories import MilestoneFactory, ProjectFactory, UserFactory
 pytestmark = pytest.mark.django_db
 POSTGRESQL = connection.vendor == "postgresql"
 ROOT = Path(__file__).resolve().parents[2]
+TOKEN_LOOKUP = 'FROM "authtoken_token"'
 
 
-def executions(text: str) -> int:
-    """How often the prepared statements whose text holds ``text`` ran (PostgreSQL 14+ counts plans)."""
+def prepared(*texts: str) -> tuple[int, int]:
+    """How many prepared statements hold all of ``texts``, and how often they ran prepared."""
+    condition = " AND ".join(["strpos(statement, %s) > 0"] * len(texts))
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT COALESCE(SUM(generic_plans + custom_plans), 0) FROM pg_prepared_statements "
-            "WHERE strpos(statement, %s) > 0",
-            [text],
+            "SELECT COUNT(*), COALESCE(SUM(generic_plans + custom_plans), 0) "
+            f"FROM pg_prepared_statements WHERE {condition}",
+            list(texts),
         )
-        return cursor.fetchone()[0]
+        return tuple(cursor.fetchone())
 
 
 def test_the_token_lookup_is_prepared_once_per_connection():
     token = Token.objects.create(user=UserFactory(role="editor"))
-    before = executions('FROM "authtoken_token"') if POSTGRESQL else 0
+    token_with_user(token.key)
+    before = prepared(TOKEN_LOOKUP) if POSTGRESQL else (1, 0)
     for _ in range(3):
         assert token_with_user(token.key).user.roles == frozenset({"editor"})
     assert token_with_user("0" * 40) is None
     if POSTGRESQL:
-        assert executions('FROM "authtoken_token"') == before + 4
+        assert prepared(TOKEN_LOOKUP) == (1, before[1] + 4)  # one statement, run four more times
     else:
         with fast_cursors(connection.alias), connection.cursor() as cursor:
             assert type(cursor.cursor).__module__.startswith("django.db.backends.sqlite3")
 
 
-def test_a_plain_page_is_prepared_and_a_filtered_one_is_not(api):
+def test_a_managers_plain_page_is_prepared_at_its_fifth_run_and_no_other(api, editor_api):
     project = ProjectFactory()
-    MilestoneFactory.create_batch(3, project=project, title="节点")
-    page = 'FROM "crm_milestone" U0 ORDER BY U0."due_on" ASC, U0."id" ASC LIMIT 3)'
-    before = executions(page) if POSTGRESQL else 0
-    for _ in range(2):
-        assert api.get(reverse("milestone-list"), {"page_size": 2}).json()["count"] == 3
-        assert api.get(reverse("milestone-list"), {"search": "节点"}).json()["count"] == 3
+    MilestoneFactory.create_batch(4, project=project, title="节点")
+    plain = {"page_size": 3, "ordering": "-title"}
+    for _ in range(7):
+        assert api.get(reverse("milestone-list"), plain).json()["count"] == 4
+        assert api.get(reverse("milestone-list"), {**plain, "search": "节点"}).json()["count"] == 4
+        assert editor_api.get(reverse("milestone-list"), plain).status_code == 200
     if POSTGRESQL:
-        assert executions(page) == before + 2
-        assert executions("search_text") == 0
+        # Runs 1–5 unprepared, the 6th prepares it, the 6th and 7th run it prepared.
+        page = ('FROM "crm_milestone"', "LIMIT 4)")
+        assert prepared(*page) == (1, 2)
+        assert prepared("search_text") == (0, 0)
 
 
 def test_the_query_log_shows_the_values_of_a_prepared_statement():
@@ -73,7 +78,7 @@ def test_the_query_log_shows_the_values_of_a_prepared_statement():
     assert f"'{token.key}'" in logged and "$1" not in logged and "%s" not in logged
 
 
-def test_what_the_cursors_read_is_what_djangos_read():
+def test_datetimes_are_loaded_by_psycopgs_loader_and_read_as_djangos():
     """Datetimes (microseconds, the first instant of a year, long ago), dates and the rest."""
     project = ProjectFactory()
     stamps = [
@@ -86,47 +91,77 @@ def test_what_the_cursors_read_is_what_djangos_read():
         Milestone.objects.filter(pk=milestone.pk).update(created_at=stamp, updated_at=stamp)
     columns = ("id", "title", "due_on", "done_on", "created_at", "updated_at", "project__name")
     plain = list(Milestone.objects.order_by("id").values_list(*columns))
-    for prepare in (True, False):
+    assert sorted(row[4] for row in plain) == sorted(stamps)
+    for prepare in (True, None, False):
         with fast_cursors(connection.alias, prepare=prepare):
             fast = list(Milestone.objects.order_by("id").values_list(*columns))
+            if POSTGRESQL:
+                from django.db.backends.postgresql.psycopg_any import BaseTzLoader
+                from psycopg.pq import Format
+
+                with connection.cursor() as cursor:
+                    oid = cursor.cursor.adapters.types["timestamptz"].oid
+                    loader = cursor.cursor.adapters.get_loader(oid, Format.TEXT)
+                assert not issubclass(loader, BaseTzLoader), loader  # not Django's Python one
         assert fast == plain
         assert [row[4].utcoffset() for row in fast] == [dt.timedelta(0)] * len(fast)
-    assert sorted(row[4] for row in plain) == sorted(stamps)
 
 
-def test_turned_off_nothing_is_prepared():
-    """DB_PREPARED_STATEMENTS=false leaves the connection's prepare_threshold None (psycopg then
-    prepares nothing, whatever a cursor asks)."""
+def test_turned_off_nothing_is_prepared(settings):
+    """DB_PREPARED_STATEMENTS=false: Django's binding, nothing prepared, datetimes still in C."""
     token = Token.objects.create(user=UserFactory())
-    if not POSTGRESQL:
-        assert token_with_user(token.key) is not None
-        return
-    connection.ensure_connection()
-    raw = connection.connection
     token_with_user(token.key)
-    before = executions('FROM "authtoken_token"')
-    saved, raw.prepare_threshold = raw.prepare_threshold, None
+    before = prepared(TOKEN_LOOKUP) if POSTGRESQL else None
+    settings.DB_PREPARED_STATEMENTS = False
+    assert token_with_user(token.key) is not None
+    if POSTGRESQL:
+        assert prepared(TOKEN_LOOKUP) == before
+        with fast_cursors(connection.alias, prepare=True), connection.cursor() as cursor:
+            assert type(cursor.cursor).__name__ == "ReadingCursor"
+    settings.DB_PREPARED_STATEMENTS = True
+    token_with_user(token.key)
+    if POSTGRESQL:
+        assert prepared(TOKEN_LOOKUP) == (1, before[1] + 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_prepared_before_a_columns_type_changed_is_run_again():
+    """A migration that changes a column's type makes PostgreSQL refuse a statement prepared
+    before it ("cached plan must not change result type"): it is dropped and run again."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE crm_test_retyped (v integer)")
+        cursor.execute("INSERT INTO crm_test_retyped VALUES (7)")
     try:
-        assert token_with_user(token.key) is not None
-        assert executions('FROM "authtoken_token"') == before
+        with fast_cursors(connection.alias, prepare=True), connection.cursor() as cursor:
+            cursor.execute("SELECT v FROM crm_test_retyped")
+            assert cursor.fetchall() == [(7,)]
+        if POSTGRESQL:
+            import psycopg
+
+            settings = connection.settings_dict
+            with psycopg.connect(
+                dbname=settings["NAME"], user=settings["USER"] or None, host=settings["HOST"] or None,
+                port=settings["PORT"] or None, password=settings["PASSWORD"] or None, autocommit=True,
+            ) as other:  # fmt: skip
+                other.execute("ALTER TABLE crm_test_retyped ALTER COLUMN v TYPE text")
+        with fast_cursors(connection.alias, prepare=True), connection.cursor() as cursor:
+            cursor.execute("SELECT v FROM crm_test_retyped")
+            assert cursor.fetchall() == [("7",) if POSTGRESQL else (7,)]
     finally:
-        raw.prepare_threshold = saved
-    token_with_user(token.key)
-    assert executions('FROM "authtoken_token"') == before + 1
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE crm_test_retyped")
 
 
-@pytest.mark.parametrize(("value", "threshold"), [("", "5"), ("false", "None"), ("true", "5")])
-def test_the_setting_that_turns_preparing_off(value, threshold):
+@pytest.mark.parametrize(("value", "expected"), [("", "True"), ("false", "False"), ("true", "True")])
+def test_the_setting_that_turns_preparing_off(value, expected):
     env = {key: val for key, val in os.environ.items() if key != "DB_PREPARED_STATEMENTS"}
     if value:
         env["DB_PREPARED_STATEMENTS"] = value
-    env["DATABASE_URL"] = "postgres://crm@127.0.0.1:5432/crm"
     result = subprocess.run(
         [
             sys.executable,
             "-c",
-            "import django; django.setup(); from django.conf import settings; "
-            "print(settings.DATABASES['default']['OPTIONS']['prepare_threshold'])",
+            "import django; django.setup(); from django.conf import settings; print(settings.DB_PREPARED_STATEMENTS)",
         ],
         cwd=ROOT,
         env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
@@ -135,4 +170,4 @@ def test_the_setting_that_turns_preparing_off(value, threshold):
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == threshold
+    assert result.stdout.strip().splitlines()[-1] == expected

@@ -236,7 +236,7 @@ def test_a_big_integer_written_as_text_is_written_as_text():
 )
 def test_a_decimal_is_written_as_drf_writes_it(options):
     """The row path's quick writer for decimals gives DRF's text for every value, quick or not."""
-    from decimal import Decimal
+    from decimal import InvalidOperation
 
     from rest_framework import fields as drf
 
@@ -246,3 +246,28 @@ def test_a_decimal_is_written_as_drf_writes_it(options):
     values = [Decimal("123.40"), Decimal("-0.00"), Decimal("1E+3"), Decimal("0.005"), Decimal("1.2"), 7, 2.5]
     values += [Decimal("99999.00"), Decimal("12")]
     assert [_decimal_writer(field)(value) for value in values] == [field.to_representation(value) for value in values]
+    # Beyond max_digits DRF refuses the value, and so does the quick writer.
+    too_long = Decimal("1" * 20 + ".00")
+    with pytest.raises(InvalidOperation):
+        field.to_representation(too_long)
+    with pytest.raises(InvalidOperation):
+        _decimal_writer(field)(too_long)
+
+
+def test_many_to_many_ids_keep_the_order_the_links_were_made(api):
+    """Link by link, the higher id first: the list (arrays on PostgreSQL, one more statement on
+    SQLite) and the detail both follow the links' order, not the ids'."""
+    first, second = IndustryFactory(), IndustryFactory()
+    low, high = UserFactory(), UserFactory()
+    project = ProjectFactory()
+    project.industries.add(second)
+    project.industries.add(first)
+    project.team.add(high)
+    project.team.add(low)
+    assert first.pk < second.pk and low.pk < high.pk
+    listed = api.get(reverse("project-list"), {"page_size": 200}).json()["results"]
+    row = next(item for item in listed if item["id"] == project.pk)
+    detail = api.get(reverse("project-detail", args=[project.pk])).json()
+    for body in (row, detail):
+        assert body["industries"] == [second.pk, first.pk]
+        assert body["team"] == [high.pk, low.pk]
