@@ -131,9 +131,15 @@ class PageNumberPagination(pagination.PageNumberPagination):
         if queryset.query.distinct or queryset.query.combinator:
             return counted[offset : offset + limit]
         # The ids from the list's own query, not the shaped one: a values_list's joins (the names
-        # it shows) would otherwise be made for every skipped row too.
+        # it shows) would otherwise be made for every skipped row too. Compiled on its own and
+        # given as SQL: the subquery refers to nothing outside it, and the ORM would otherwise
+        # copy and relabel the whole query to nest it.
         ids = queryset.values("pk")[offset : offset + limit]
-        return counted.filter(pk__in=ids)
+        try:
+            ids_sql, ids_params = ids.query.get_compiler(queryset.db).as_sql()
+        except EmptyResultSet:  # a filter nothing can match
+            return counted.none()
+        return counted.filter(pk__in=RawSQL(ids_sql, ids_params))
 
     def has_next(self):
         return self.more

@@ -23,7 +23,7 @@ from operator import itemgetter
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connections, models
-from django.db.models import OuterRef
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import get_language
 from rest_framework import fields as drf
@@ -94,14 +94,23 @@ class RowPlan:
 
     @cached_property
     def _array_expressions(self) -> dict:
-        from django.contrib.postgres.expressions import ArraySubquery
+        # Written once, as SQL: the ORM would build and compile a subquery per field and request.
+        # The page's table is the statement's first, so it keeps its own name as its alias.
+        from django.contrib.postgres.fields import ArrayField
 
+        meta = self.model._meta
+        outer = f"{quote(meta.db_table)}.{quote(meta.pk.column)}"
         expressions = {}
         for name in self.relations:
-            field = self.model._meta.get_field(name)
-            links = field.remote_field.through.objects.filter(**{f"{field.m2m_field_name()}_id": OuterRef("pk")})
-            ids = links.order_by("pk").values(f"{field.m2m_reverse_field_name()}_id")
-            expressions[f"_many_{name}"] = ArraySubquery(ids)
+            field = meta.get_field(name)
+            through = field.remote_field.through._meta
+            source = quote(through.get_field(field.m2m_field_name()).column)
+            target = through.get_field(field.m2m_reverse_field_name())
+            sql = (
+                f"ARRAY(SELECT {quote(target.column)} FROM {quote(through.db_table)} "
+                f"WHERE {source} = {outer} ORDER BY {quote(through.pk.column)})"
+            )
+            expressions[f"_many_{name}"] = RawSQL(sql, [], output_field=ArrayField(models.BigIntegerField()))
         return expressions
 
     def render(self, rows, arrays: bool = False) -> list[dict]:
@@ -156,6 +165,11 @@ def _datetime_writer(zone):
         return text[:-6] + "Z" if text.endswith("+00:00") else text
 
     return write
+
+
+def quote(name: str) -> str:
+    """PostgreSQL's quoting of a table or column name."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _decimal_writer(field: drf.DecimalField) -> Callable:
