@@ -6,12 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Exists, Max, OuterRef, Prefetch, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from .choices import RequestStatus, TaskStatus
-from .models import Agreement, CapitalArrival, Company, Contact, Meeting, Milestone, PartnerRequest, Project, Task, User
+from .models import Agreement, Company, Contact, Meeting, Milestone, PartnerRequest, Project, Task, User
 from .services import today as local_today
 from .timeline import company_family
 
@@ -158,19 +157,7 @@ def _open_requests(ids: list[int], today: dt.date) -> list[dict]:
 
 
 def _projects(projects) -> list[dict]:
-    money = DecimalField(max_digits=17, decimal_places=2)
-    ledger = (
-        CapitalArrival.objects.filter(project_id=OuterRef("pk"))
-        .order_by()
-        .values("project_id")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    rows = (
-        projects.select_related("owner")
-        .annotate(arrived=Coalesce(Subquery(ledger, output_field=money), Value(Decimal("0.00")), output_field=money))
-        .order_by("-stage_changed_on", "-id")
-    )
+    rows = projects.select_related("owner").with_arrived("arrived", zero=True).order_by("-stage_changed_on", "-id")
     return [
         {
             "id": project.pk,

@@ -60,9 +60,11 @@ def _cursor_class(prepare: bool | None):
     class PreparingCursor(CLoads, ServerBindingCursor):
         """psycopg's server-side binding cursor, preparing at once (True) or at the threshold (None)."""
 
+        crm_prepare = prepare
+
         def execute(self, query, params=None, *, prepare=None, binary=None):
             try:
-                result = super().execute(query, params, prepare=PREPARE, binary=binary)
+                result = super().execute(query, params, prepare=self.crm_prepare, binary=binary)
             except psycopg.errors.FeatureNotSupported:
                 # "cached plan must not change result type": a migration changed a column's type
                 # since the statement was prepared. Outside a transaction, forget every prepared
@@ -71,13 +73,12 @@ def _cursor_class(prepare: bool | None):
                 if self.connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
                     raise
                 super().execute("DEALLOCATE ALL", prepare=False)
-                result = super().execute(query, params, prepare=PREPARE, binary=binary)
+                result = super().execute(query, params, prepare=self.crm_prepare, binary=binary)
             # psycopg keeps the text of a statement only when it sends it unprepared; Django's
             # query log (DEBUG, the tests' CaptureQueriesContext) reads it from ``_query``.
             self._query = _LoggedStatement(self.connection, query, params)
             return result
 
-    PREPARE = prepare
     return PreparingCursor
 
 

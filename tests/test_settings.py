@@ -11,15 +11,16 @@ ROOT = Path(__file__).resolve().parent.parent
 STRONG_KEY = "k3y-" + "x7Qp9LmZ2vB8nR4tW6yC1dF5gH0jK3sA" * 2
 
 
-def load_settings(**env) -> subprocess.CompletedProcess:
-    """Import the settings in a fresh interpreter with exactly this environment."""
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"}}
+def load_settings(show: str = "DEBUG", **env) -> subprocess.CompletedProcess:
+    """Import the settings in a fresh interpreter with exactly this environment; print ``show``."""
+    unset = {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "DB_PREPARED_STATEMENTS"}
+    clean = {k: v for k, v in os.environ.items() if k not in unset}
     clean.update(env)
     return subprocess.run(
         [
             sys.executable,
             "-c",
-            "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)",
+            f"import django; django.setup(); from django.conf import settings; print(settings.{show})",
         ],
         cwd=ROOT,
         env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings"},
@@ -100,3 +101,11 @@ def test_the_cache_is_shared_through_redis_when_cache_url_says_so():
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "redis" in result.stdout.lower()
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, "True"), ("false", "False"), ("true", "True")])
+def test_prepared_statements_are_on_unless_turned_off(value, expected):
+    """DB_PREPARED_STATEMENTS (crm/db.py): off behind a pooler that cannot keep them."""
+    result = load_settings("DB_PREPARED_STATEMENTS", **({} if value is None else {"DB_PREPARED_STATEMENTS": value}))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected

@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cached_property, lru_cache, partial
+from functools import lru_cache, partial
 from operator import itemgetter
 
 from django.core.exceptions import FieldDoesNotExist
@@ -78,42 +78,40 @@ class RowPlan:
         self.plain_keys = [column.key for column in plain]
         self.take = itemgetter(*(column.indexes[0] for column in plain), 0)  # 0: always a tuple
         self.written = [column for column in columns if column.kind != "plain"]
+        self._arrays: dict[str, dict] = {}  # by database alias: see arrays_for
 
-    def arrays_on(self, alias: str) -> bool:
-        """Whether the page brings its many-to-many ids itself, as array columns (PostgreSQL),
-        instead of from a second statement (:func:`many_ids`)."""
-        return bool(self.relations) and connections[alias].vendor == "postgresql"
+    def arrays_for(self, alias: str) -> dict:
+        """The array columns by which the page brings its own many-to-many ids (PostgreSQL), one
+        per field, in the order the links were made; empty where a second statement reads them
+        (:func:`many_ids`). Written once per database, as SQL: the ORM would build and compile a
+        subquery per field and request. The page's table is its statement's first, so it keeps
+        its own name as its alias."""
+        if alias not in self._arrays:
+            connection = connections[alias]
+            expressions = {}
+            if self.relations and connection.vendor == "postgresql":
+                from django.contrib.postgres.fields import ArrayField
 
-    def values(self, queryset, arrays: bool = False):
-        """The page's columns (``lookups``), then with ``arrays`` one array of ids per
-        many-to-many field, in the order the links were made."""
-        if not arrays:
-            return queryset.values_list(*self.lookups)
-        expressions = self._array_expressions
-        return queryset.annotate(**expressions).values_list(*self.lookups, *expressions)
+                quote, meta = connection.ops.quote_name, self.model._meta
+                outer = f"{quote(meta.db_table)}.{quote(meta.pk.column)}"
+                for name in self.relations:
+                    field = meta.get_field(name)
+                    through = field.remote_field.through._meta
+                    source = quote(through.get_field(field.m2m_field_name()).column)
+                    target = quote(through.get_field(field.m2m_reverse_field_name()).column)
+                    sql = (
+                        f"ARRAY(SELECT {target} FROM {quote(through.db_table)} "
+                        f"WHERE {source} = {outer} ORDER BY {quote(through.pk.column)})"
+                    )
+                    expressions[f"_many_{name}"] = RawSQL(sql, [], output_field=ArrayField(models.BigIntegerField()))
+            self._arrays[alias] = expressions
+        return self._arrays[alias]
 
-    @cached_property
-    def _array_expressions(self) -> dict:
-        # Written once, as SQL: the ORM would build and compile a subquery per field and request.
-        # The page's table is the statement's first, so it keeps its own name as its alias.
-        from django.contrib.postgres.fields import ArrayField
+    def values(self, queryset, arrays: dict):
+        """The page's columns (``lookups``), then the ``arrays`` of :meth:`arrays_for`."""
+        return (queryset.annotate(**arrays) if arrays else queryset).values_list(*self.lookups, *arrays)
 
-        meta = self.model._meta
-        outer = f"{quote(meta.db_table)}.{quote(meta.pk.column)}"
-        expressions = {}
-        for name in self.relations:
-            field = meta.get_field(name)
-            through = field.remote_field.through._meta
-            source = quote(through.get_field(field.m2m_field_name()).column)
-            target = through.get_field(field.m2m_reverse_field_name())
-            sql = (
-                f"ARRAY(SELECT {quote(target.column)} FROM {quote(through.db_table)} "
-                f"WHERE {source} = {outer} ORDER BY {quote(through.pk.column)})"
-            )
-            expressions[f"_many_{name}"] = RawSQL(sql, [], output_field=ArrayField(models.BigIntegerField()))
-        return expressions
-
-    def render(self, rows, arrays: bool = False) -> list[dict]:
+    def render(self, rows, arrays: dict) -> list[dict]:
         """The JSON objects of ``rows`` (tuples of :meth:`values` with the same ``arrays``);
         without arrays, the many-to-many ids are read in one more statement."""
         rows = list(rows)
@@ -135,7 +133,7 @@ class RowPlan:
         return objects
 
     @staticmethod
-    def _writer(column: Column, many, arrays: bool) -> Callable:
+    def _writer(column: Column, many, arrays: dict) -> Callable:
         """A function of a row for one column, bound to this request's language and time zone.
         ``many``: the ids read by :func:`many_ids`, or (``arrays``) where each array is in a row."""
         if column.kind == "many":
@@ -165,11 +163,6 @@ def _datetime_writer(zone):
         return text[:-6] + "Z" if text.endswith("+00:00") else text
 
     return write
-
-
-def quote(name: str) -> str:
-    """PostgreSQL's quoting of a table or column name."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _decimal_writer(field: drf.DecimalField) -> Callable:
@@ -316,7 +309,7 @@ class RowListMixin:
         # statement steers the plan) is prepared once it has run five times on the connection
         # (crm/db.py); any other is planned for its values.
         plain = request.query_params.keys() <= PLAIN_PAGE_PARAMS and not queryset.query.where
-        arrays = plan.arrays_on(queryset.db)
+        arrays = plan.arrays_for(queryset.db)
         with fast_cursors(queryset.db, prepare=None if plain else False):
             page = self.paginator.paginate_queryset(
                 queryset, request, view=self, shape=partial(plan.values, arrays=arrays)

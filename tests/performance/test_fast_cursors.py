@@ -6,10 +6,6 @@ shows the values; the cursors read what Django's cursors read. On SQLite the blo
 """
 
 import datetime as dt
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -24,7 +20,6 @@ from tests.factories import MilestoneFactory, ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 POSTGRESQL = connection.vendor == "postgresql"
-ROOT = Path(__file__).resolve().parents[2]
 TOKEN_LOOKUP = 'FROM "authtoken_token"'
 
 
@@ -150,24 +145,3 @@ def test_a_statement_prepared_before_a_columns_type_changed_is_run_again():
     finally:
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE crm_test_retyped")
-
-
-@pytest.mark.parametrize(("value", "expected"), [("", "True"), ("false", "False"), ("true", "True")])
-def test_the_setting_that_turns_preparing_off(value, expected):
-    env = {key: val for key, val in os.environ.items() if key != "DB_PREPARED_STATEMENTS"}
-    if value:
-        env["DB_PREPARED_STATEMENTS"] = value
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; django.setup(); from django.conf import settings; print(settings.DB_PREPARED_STATEMENTS)",
-        ],
-        cwd=ROOT,
-        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == expected
