@@ -158,6 +158,9 @@ else:
 # ids) are prepared once per PostgreSQL connection (crm/db.py); false behind a transaction-mode
 # pooler that cannot keep prepared statements (PgBouncer before 1.22).
 DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
+# A plain list page's compiled statement is kept per process (crm/api/pagination.py,
+# PageStatement); the tests turn this on to compile it again on every use and compare.
+CHECK_CACHED_STATEMENTS = False
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

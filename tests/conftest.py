@@ -7,6 +7,9 @@ from tests.factories import UserFactory
 
 # Hashing test passwords with the production hasher costs a third of a second per user.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# A list page's kept statement is compiled again on every use and compared (PageStatement): a view
+# that puts a request's value into a plain page's statement fails the tests that reach it.
+settings.CHECK_CACHED_STATEMENTS = True
 
 
 def client_for(user) -> APIClient:
