@@ -272,7 +272,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "crm.api.filters.DjangoFilterBackend",
         "crm.api.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "crm.api.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "crm.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,

@@ -8,6 +8,21 @@ from rest_framework import filters
 from ..models.base import normalize_search
 
 
+class OrderingFilter(filters.OrderingFilter):
+    """``?ordering=``, ties broken by the id in the same direction: a list's order is total, so
+    pages neither repeat nor skip rows, and the links can name positions (pagination.Keyset)."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        if (
+            ordering
+            and isinstance(ordering[-1], str)
+            and not any(isinstance(term, str) and term.lstrip("-") in ("id", "pk") for term in ordering)
+        ):
+            ordering = [*ordering, "-pk" if ordering[-1].startswith("-") else "pk"]
+        return ordering
+
+
 class SearchFilter(filters.SearchFilter):
     """``?search=``: case- and width-insensitive (NFKC + casefold), Chinese and English."""
 

@@ -33,11 +33,12 @@ from rest_framework.settings import api_settings
 from ..db import fast_cursors
 from ..models import User
 from .mixins import many_ids
-from .pagination import PageNumberPagination
+from .pagination import Keyset, PageNumberPagination
 from .serializers import ChoiceDisplayField, ComputedField, NameField, choice_labels
 
-# The query parameters of a plain page: its statement's text changes with them, not its values.
-PLAIN_PAGE_PARAMS = frozenset({"page", "page_size", "ordering", "format"})
+# The query parameters of a plain page: its statement's text changes with them, not its values
+# (a position's values, ``after`` and ``before``, do not steer the plan: a range of the index).
+PLAIN_PAGE_PARAMS = frozenset({"page", "page_size", "ordering", "format", "after", "before"})
 
 # DRF fields whose representation of a database value is the value itself (a str from a text
 # column, an int, a bool, a JSON document, a choice's stored value).
@@ -100,9 +101,10 @@ class RowPlan:
             self._arrays[alias] = expressions
         return self._arrays[alias]
 
-    def values(self, queryset, arrays: dict):
-        """The page's columns (``lookups``), then the ``arrays`` of :meth:`arrays_for`."""
-        return (queryset.annotate(**arrays) if arrays else queryset).values_list(*self.lookups, *arrays)
+    def values(self, queryset, arrays: dict, extra=()):
+        """The page's columns (``lookups``), then the ``arrays`` of :meth:`arrays_for`, then the
+        ``extra`` lookups (the ordering's field for the links' positions, when no column holds it)."""
+        return (queryset.annotate(**arrays) if arrays else queryset).values_list(*self.lookups, *arrays, *extra)
 
     def render(self, rows, arrays: dict) -> list[dict]:
         """The JSON objects of ``rows`` (tuples of :meth:`values` with the same ``arrays``);
@@ -155,9 +157,11 @@ def _compile_renderer(name: str, columns: list[Column]) -> Callable:
         else:
             index = column.indexes[0]
             items.append(f"{column.key!r}: None if row[{index}] is None else {writer}(row[{index}])")
-    source = f"def render(rows{''.join(', ' + w for w in writers)}):\n    return [{{{', '.join(items)}}} for row in rows]\n"
+    source = (
+        f"def render(rows{''.join(', ' + w for w in writers)}):\n    return [{{{', '.join(items)}}} for row in rows]\n"
+    )
     namespace: dict = {}
-    exec(compile(source, f"<row plan of {name}>", "exec"), namespace)  # noqa: S102  (our own source)
+    exec(compile(source, f"<row plan of {name}>", "exec"), namespace)
     return namespace["render"]
 
 
@@ -319,8 +323,11 @@ class RowListMixin:
         # A plain page's statement is the same for every request of this view, ordering, page and
         # size: compiled once and kept (pagination.PageStatement, which says what this promises).
         key = (type(self), queryset.db, plan, queryset.query.order_by) if plain else None
+        keyset = Keyset.of(queryset)
+        extra = keyset.bind(plan.lookups, len(plan.lookups) + len(arrays)) if keyset is not None else []
+        shape = partial(plan.values, arrays=arrays, extra=extra)
         with fast_cursors(queryset.db, prepare=None if plain else False):
             page = self.paginator.paginate_queryset(
-                queryset, request, view=self, shape=partial(plan.values, arrays=arrays), statement_key=key
+                queryset, request, view=self, shape=shape, statement_key=key, keyset=keyset
             )
         return self.get_paginated_response(plan.render(page, arrays=arrays))

@@ -1,0 +1,185 @@
+"""``next`` and ``previous`` links name a position (``after``, ``before``): crm/api/pagination.py, Keyset.
+
+Following the links must give exactly the pages that the page numbers give (ties, NULLs at either
+end of the ordering, both directions), every malformed position is a 400 naming the parameter,
+and a page read from a position costs what page 1 costs.
+"""
+
+import base64
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from crm.api import pagination
+from crm.models import Agreement, Task
+from tests.api.base import API
+from tests.factories import (
+    AgreementFactory,
+    CompanyFactory,
+    MeetingFactory,
+    MilestoneFactory,
+    ProjectFactory,
+    TaskFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def position(*values) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(values)).encode()).decode().rstrip("=")
+
+
+@pytest.fixture
+def lists(manager):
+    project = ProjectFactory(owner=manager)
+    ProjectFactory.create_batch(7)
+    for day in (3, 1, 2, 2, 2, 5, 4, 4, 6, 1):
+        MilestoneFactory(project=project, due_on=dt.date(2025, 1, day))
+    for day in (None, 3, None, 1, 1, 2, None, 2, 5, None, 4):
+        TaskFactory(project=project, due_on=day and dt.date(2025, 2, day))
+    for day in (None, 7, 7, None, 8, 1, 7, None, 2):
+        AgreementFactory(project=project, signed_on=day and dt.date(2024, 10, day), amount=Decimal("1.50"))
+    for name in ("乙", "甲", "乙", "丙", "甲", "乙", "丁"):
+        CompanyFactory(name=name)
+    started = timezone.now().replace(microsecond=654321)
+    for minutes in (0, 0, 5, 10, 10, 10, 20):
+        MeetingFactory(starts_at=started + dt.timedelta(minutes=minutes))
+    return project
+
+
+CASES = [
+    ("milestones", {}),
+    ("tasks", {}),  # due_on may be empty: NULLs last on PostgreSQL, first on SQLite
+    ("tasks", {"ordering": "-due_on"}),
+    ("agreements", {}),  # newest signed first, unsigned ones among them
+    ("agreements", {"ordering": "amount"}),  # all tied: the id decides
+    ("projects", {}),
+    ("companies", {"ordering": "-name"}),
+    ("meetings", {}),  # datetimes with microseconds
+]
+
+
+def by_numbers(api, url, params, size):
+    pages, number = [], 1
+    while True:
+        response = api.get(url, {**params, "page": number, "page_size": size})
+        if response.status_code == 404:
+            return pages
+        pages.append(response.json())
+        number += 1
+
+
+@pytest.mark.parametrize(("resource", "params"), CASES)
+def test_following_the_links_gives_the_pages_of_the_page_numbers(resource, params, lists, api):
+    url = f"{API}{resource}/"
+    expected = by_numbers(api, url, params, 3)
+    assert len(expected) >= 3
+    forward = [api.get(url, {**params, "page_size": 3}).json()]
+    while forward[-1]["next"]:
+        forward.append(api.get(forward[-1]["next"]).json())
+    assert [page["results"] for page in forward] == [page["results"] for page in expected]
+    assert [page["count"] for page in forward] == [page["count"] for page in expected]
+    positioned = [page["next"] for page in forward[:-1]]
+    assert sum("after=" in link for link in positioned) >= len(positioned) - 2, positioned  # NULL rows have none
+    backward = [forward[-1]]
+    while backward[-1]["previous"]:
+        backward.append(api.get(backward[-1]["previous"]).json())
+    assert [page["results"] for page in backward[::-1]] == [page["results"] for page in expected]
+
+
+def test_a_page_read_from_a_position_continues_after_rows_added_before_it(lists, api):
+    url = f"{API}milestones/"
+    first = api.get(url, {"page_size": 3}).json()
+    MilestoneFactory(project=lists, due_on=dt.date(2020, 1, 1))  # sorts first
+    second = api.get(first["next"]).json()
+    seen = {row["id"] for row in first["results"]}
+    assert not seen & {row["id"] for row in second["results"]}
+    assert second["results"][0]["due_on"] >= first["results"][-1]["due_on"]
+
+
+def test_a_position_made_for_another_ordering_reads_the_page_by_its_number(lists, api):
+    url = f"{API}milestones/"
+    elsewhere = position("-due_on", "2025-01-04", 1)
+    by_number = api.get(url, {"page": 2, "page_size": 3}).json()
+    assert api.get(url, {"page": 2, "page_size": 3, "after": elsewhere}).json() == by_number
+
+
+def test_a_positioned_page_costs_the_statements_of_page_1_and_is_compiled_once(lists, api, settings, monkeypatch):
+    settings.CHECK_CACHED_STATEMENTS = False
+    pagination.PageStatement._kept.clear()
+    compiled = []
+    original = pagination.PageStatement.__init__
+
+    def spy(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        compiled.append(self.sql)
+
+    monkeypatch.setattr(pagination.PageStatement, "__init__", spy)
+    url = f"{API}milestones/"
+    with CaptureQueriesContext(connection) as first_page:
+        page = api.get(url, {"page_size": 2}).json()
+    links = []
+    while page["next"]:
+        links.append(page["next"])
+        with CaptureQueriesContext(connection) as queries:
+            page = api.get(page["next"]).json()
+        assert len(queries) == len(first_page)
+    assert len(links) >= 3
+    assert len(compiled) == 2, "page 1, then one statement for every position"
+    pagination.PageStatement._kept.clear()
+
+
+def invalid(api, url, **params):
+    response = api.get(url, params)
+    assert response.status_code == 400, (params, response.content)
+    return response.json()
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "!!!",
+        "bm90IGpzb24",  # "not json"
+        base64.urlsafe_b64encode(b"\xff\xfe").decode(),
+        position(),
+        position({"due_on": 1}),
+        position("due_on"),
+        position("due_on", "2025-01-01"),
+        position("due_on", "2025-01-01", 1, 2),
+        position("due_on", "2025-13-45", 1),
+        position("due_on", 20250101, 1),
+        position("due_on", None, 1),
+        position("due_on", "2025-01-01", "1"),
+        position("due_on", "2025-01-01", 1.5),
+        position("due_on", "2025-01-01", True),
+        position("due_on", "2025-01-01", 2**70),
+        position("due_on", "9" * 5000, 1),
+        "x" * 10_000,
+    ],
+)
+def test_a_malformed_position_is_a_400_naming_it(token, lists, api):
+    for name in ("after", "before"):
+        body = invalid(api, f"{API}milestones/", page=2, **{name: token})
+        assert list(body) == [name]
+
+
+def test_other_kinds_of_malformed_positions_are_400s(lists, api):
+    meetings = f"{API}meetings/"
+    assert invalid(api, meetings, page=2, after=position("-starts_at", "2025-01-01T10:00:00", 1))  # no offset
+    assert invalid(api, meetings, page=2, after=position("-starts_at", "0001-01-01T00:00:00+14:00", 1))
+    assert invalid(api, f"{API}agreements/", page=2, ordering="amount", after=position("amount", "NaN", 1))
+    assert invalid(api, f"{API}agreements/", page=2, ordering="amount", after=position("amount", "1e999999", 1))
+    both = invalid(api, f"{API}milestones/", page=2, after=position("due_on", "2025-01-01", 1), before="x")
+    assert list(both) == ["before"]
+
+
+def test_a_position_past_the_end_is_a_404(lists, api):
+    last = Task.objects.order_by("-id").first()
+    response = api.get(f"{API}projects/", {"page": 2, "after": position("-pk", 1)})
+    assert response.status_code == 404
+    assert last is not None and Agreement.objects.exists()
