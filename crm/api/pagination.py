@@ -322,10 +322,7 @@ class Keyset:
         else:
             values = [getattr(row, self.field.attname)] if self.field else []
             values.append(row.pk)
-        if any(value is None for value in values):
-            return None
-        text = json.dumps([self.name, *values], default=_position_value, ensure_ascii=False, separators=(",", ":"))
-        return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+        return position_token(self.name, values)
 
     def read(self, request):
         """``(values, backwards)`` from ``?after=`` or ``?before=``, or None (no position, or one of
@@ -424,6 +421,14 @@ _SENTINELS = {
     models.IntegerField: -7_654_321,  # and the primary key (BigAutoField)
     models.CharField: "crm-position-\x1f-sentinel",
 }
+
+
+def position_token(ordering: str, values) -> str | None:
+    """The text of a position (:class:`Keyset`): None where a value is NULL."""
+    if any(value is None for value in values):
+        return None
+    text = json.dumps([ordering, *values], default=_position_value, ensure_ascii=False, separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
 def _position_value(value):

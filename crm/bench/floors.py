@@ -21,7 +21,7 @@ from django.db import models
 from rest_framework import serializers
 from rest_framework.relations import ManyRelatedField, PrimaryKeyRelatedField
 
-from crm.api.pagination import EXACT_COUNT_LIMIT
+from crm.api.pagination import EXACT_COUNT_LIMIT, Keyset, position_token
 from crm.models import User
 
 # SerializerMethodFields, written in SQL (``t`` is the listed table, %(today)s today's date).
@@ -57,6 +57,10 @@ class Floor:
     params: dict
     keys: list[str]
     converters: dict[int, object] = field(default_factory=dict)
+    # The links' positions (crm/api/pagination.py, Keyset): the ordering's name, and how many
+    # columns at the end of a row hold its values (none for a list without positions).
+    ordering: str = ""
+    position_width: int = 0
 
     def page(self, cursor, page: int, size: int, host: str = "http://testserver") -> bytes:
         params = {**self.params, "limit": size + 1, "offset": (page - 1) * size}
@@ -66,21 +70,30 @@ class Floor:
         rows = rows[:size]
         keys, converters = self.keys, self.converters
         results = []
+        width = self.position_width
         for row in rows:
-            values = list(row[1:])
+            values = list(row[1 : len(row) - width])
             for index, convert in converters.items():
                 values[index] = convert(values[index])
             results.append(dict(zip(keys, values, strict=True)))
         known = (page - 1) * size + len(rows)
         count = max(rows[0][0], known + 1) if more else known
         base = f"{host}{self.url}"
+        after = position_token(self.ordering, _in_utc(rows[-1][-width:])) if width and rows else None
+        before = position_token(self.ordering, _in_utc(rows[0][-width:])) if width and rows else None
+        previous = f"{base}?before={before}&page={page - 1}" if before else f"{base}?page={page - 1}"
         body = {
             "count": count if rows else 0,
-            "next": f"{base}?page={page + 1}" if more else None,
-            "previous": None if page <= 1 else (base if page == 2 else f"{base}?page={page - 1}"),
+            "next": (f"{base}?after={after}&page={page + 1}" if after else f"{base}?page={page + 1}") if more else None,
+            "previous": None if page <= 1 else (base if page == 2 else previous),
             "results": results,
         }
         return orjson.dumps(body, default=_default)
+
+
+def _in_utc(values):
+    """A position's datetimes as the API's connection reads them (in UTC; this one reads local time)."""
+    return [value.astimezone(dt.UTC) if isinstance(value, dt.datetime) else value for value in values]
 
 
 def _default(value):
@@ -195,12 +208,25 @@ def floor_for(url: str, serializer: serializers.ModelSerializer, queryset) -> Fl
         f"(SELECT CASE WHEN c.reltuples > {EXACT_COUNT_LIMIT} THEN c.reltuples::bigint "
         f"ELSE (SELECT COUNT(*) FROM {_q(table)}) END FROM pg_class c WHERE c.oid = '{_q(table)}'::regclass)"
     )
+    keyset = Keyset.of(queryset)
+    position = []
+    if keyset is not None:
+        position = [f"t.{_q(keyset.field.column)}"] if keyset.field is not None else []
+        position.append(f"t.{_q(model._meta.pk.column)}")
     sql = (
-        f"SELECT {count}, {', '.join(select)} FROM "
+        f"SELECT {count}, {', '.join(select + position)} FROM "
         f"(SELECT id FROM {_q(table)} t ORDER BY {order_sql} LIMIT %(limit)s OFFSET %(offset)s) page "
         f"JOIN {_q(table)} t ON t.id = page.id {' '.join(j for _, j in joins.values())} ORDER BY {order_sql}"
     )
-    return Floor(url=url, sql=sql, params={"today": _today()}, keys=keys, converters=converters)
+    return Floor(
+        url=url,
+        sql=sql,
+        params={"today": _today()},
+        keys=keys,
+        converters=converters,
+        ordering=keyset.name if keyset is not None else "",
+        position_width=len(position),
+    )
 
 
 def _today() -> dt.date:

@@ -28,16 +28,18 @@ def markdown(report: Report, command: str) -> str:
         f"load average at the start {m['load']}. Data: {scale}. {report.rounds} interleaved rounds; medians. "
         f"A trivial authenticated request (`/api/v1/auth/me/`) took "
         f"{ms(median(report.baseline) if report.baseline else None)} ms; "
-        "*net ÷ floor* is the median over rounds of (list − that request) ÷ floor.",
+        "*net ÷ floor* is the median over rounds of (list − that request) ÷ floor. *Deep* is the page "
+        "reached by the `next` link of the page before it (a position, read on the index); *jump* is the "
+        "same page asked for by its number alone (an OFFSET walk).",
         "",
         "| endpoint | rows | queries (p.1 / deep) | API p.1 ms | floor p.1 ms | API ÷ floor | net ÷ floor | "
-        "deep page | API deep ms | deep ÷ p.1 | same JSON | ok |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:-:|:-:|",
+        "deep page | API deep ms | deep ÷ p.1 | jump ÷ p.1 | same JSON | ok |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:-:|:-:|",
     ]
     if not report.endpoints:
         out = out[:1]  # no list measured (--no-lists)
     for e in report.endpoints:
-        ratio, deep = e.ratio, e.deep_ratio
+        ratio, deep, jump = e.ratio, e.deep_ratio, e.jump_ratio
         net = report.net_ratio(e) if e.floor and not e.name.startswith("stats") else None
         checks = [e.queries <= MAX_QUERIES or e.name.startswith("stats")]
         if ratio is not None:
@@ -50,6 +52,7 @@ def markdown(report: Report, command: str) -> str:
             f"{'–' if ratio is None else f'{ratio:.1f}×'} | {'–' if net is None else f'{net:.1f}×'} | "
             f"{e.deep_page if e.deep_page > 1 else '–'} | "
             f"{ms(e.median(e.api_deep))} | {'–' if deep is None else f'{deep:.2f}×'} | "
+            f"{'–' if jump is None or not e.deep_link else f'{jump:.2f}×'} | "
             f"{verdict(e.same_json)} | {verdict(all(checks))} |"
         )
     notes = [f"- `{e.url}`: {e.note}" for e in report.endpoints if e.note and not e.name.startswith("stats")]

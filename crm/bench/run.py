@@ -56,6 +56,10 @@ class EndpointResult:
     floor: list[float] = field(default_factory=list)
     api_deep: list[float] = field(default_factory=list)
     floor_deep: list[float] = field(default_factory=list)
+    # The deep page as a client that follows the links reads it (the ``next`` link of the page
+    # before, which names a position: pagination.Keyset); ``api_jump``: by its number alone.
+    deep_link: str = ""
+    api_jump: list[float] = field(default_factory=list)
     note: str = ""
 
     @staticmethod
@@ -71,6 +75,11 @@ class EndpointResult:
     def deep_ratio(self):
         api, deep = self.median(self.api), self.median(self.api_deep)
         return deep / api if api and deep else None
+
+    @property
+    def jump_ratio(self):
+        api, jump = self.median(self.api), self.median(self.api_jump)
+        return jump / api if api and jump else None
 
 
 @dataclass
@@ -180,6 +189,15 @@ def run(
         result.queries_deep = len(queries)
         if deep.status_code != 200:
             result.note = f"page {result.deep_page}: HTTP {deep.status_code}"
+        elif result.deep_page > 1:
+            link = client.get(url, {"page": result.deep_page - 1}).json().get("next") or ""
+            if "after=" in link:
+                with CaptureQueriesContext(connection) as queries:
+                    linked = client.get(link)
+                if linked.status_code == 200 and linked.json() == deep.json():
+                    result.deep_link, result.queries_deep = link, max(result.queries_deep, len(queries))
+                else:
+                    result.note = f"page {result.deep_page} by its link differs from page {result.deep_page} by number"
         if floor is not None:
             result.same_json = orjson.loads(floor.page(cursor, 1, PAGE_SIZE)) == body
             if not result.same_json:
@@ -219,7 +237,11 @@ def run(
             if floor is not None:
                 result.floor.append(timed(lambda f=floor: f.page(cursor, 1, PAGE_SIZE))[0])
             if result.deep_page > 1:
-                result.api_deep.append(timed(lambda r=result: client.get(r.url, {"page": r.deep_page}))[0])
+                result.api_jump.append(timed(lambda r=result: client.get(r.url, {"page": r.deep_page}))[0])
+                if result.deep_link:
+                    result.api_deep.append(timed(lambda r=result: client.get(r.deep_link))[0])
+                else:
+                    result.api_deep.append(result.api_jump[-1])
                 if floor is not None:
                     result.floor_deep.append(timed(lambda f=floor, r=result: f.page(cursor, r.deep_page, PAGE_SIZE))[0])
         for result, replay, data in stats:
