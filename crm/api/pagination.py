@@ -82,6 +82,9 @@ class PageNumberPagination(pagination.PageNumberPagination):
     invalid_page_message = _("页码无效。 Invalid page.")
     # Rows read beyond the page, in the same query, for views that need the next one (history diffs).
     lookahead = 0
+    # The list's positions for the links (Keyset), when paginate_queryset is given one; the page's rows.
+    keyset = None
+    rows: list = []
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
