@@ -228,6 +228,25 @@ class PageNumberPagination(pagination.PageNumberPagination):
             url = remove_query_param(remove_query_param(url, Keyset.AFTER), Keyset.BEFORE)
         return url
 
+    def get_schema_operation_parameters(self, view):
+        if not getattr(view, "row_path", False):  # positions are read by the lists of crm/api/rows.py
+            return super().get_schema_operation_parameters(view)
+        described = {
+            Keyset.AFTER: _(
+                "下一页链接中的位置（不透明文本）：从该行之后读取。 The position in a `next` link (opaque): read the page from after that row."
+            ),
+            Keyset.BEFORE: _(
+                "上一页链接中的位置（不透明文本）：读取该行之前的一页。 The position in a `previous` link (opaque): read the page before that row."
+            ),
+        }
+        return [
+            *super().get_schema_operation_parameters(view),
+            *(
+                {"name": name, "required": False, "in": "query", "description": str(text), "schema": {"type": "string"}}
+                for name, text in described.items()
+            ),
+        ]
+
     def get_paginated_response(self, data):
         return Response(
             {"count": self.count, "next": self.get_next_link(), "previous": self.get_previous_link(), "results": data}
