@@ -120,7 +120,9 @@ class PageNumberPagination(pagination.PageNumberPagination):
         ``keyset``: the list's :class:`Keyset`, for the links' positions (``?after=``, ``?before=``)."""
         offset = self.start(request, queryset.count)
         self.keyset = keyset if self.lookahead == 0 else None
-        position = self.keyset.read(request) if self.keyset is not None and self.page_number > 1 else None
+        # A position places pages 2 and on; page 1 and ``?page=last`` are where they are.
+        numbered = request.query_params.get(self.page_query_param) not in self.last_page_strings
+        position = self.keyset.read(request) if self.keyset is not None and numbered and self.page_number > 1 else None
         if position is not None:
             return self.page_at(queryset, offset, shape, *position, statement_key=statement_key)
         wanted = self.page_size_now + max(self.lookahead, 1)

@@ -9,6 +9,7 @@ import base64
 import datetime as dt
 import json
 from decimal import Decimal
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.db import connection
@@ -176,6 +177,16 @@ def test_other_kinds_of_malformed_positions_are_400s(lists, api):
     assert invalid(api, f"{API}agreements/", page=2, ordering="amount", after=position("amount", "1e999999", 1))
     both = invalid(api, f"{API}milestones/", page=2, after=position("due_on", "2025-01-01", 1), before="x")
     assert list(both) == ["before"]
+
+
+def test_the_first_and_the_last_page_ignore_a_position(lists, api):
+    url = f"{API}milestones/"
+    somewhere = api.get(url, {"page_size": 3}).json()["next"]
+    after = parse_qs(urlparse(somewhere).query)["after"][0]
+    assert api.get(url, {"page_size": 3, "page": 1, "after": after}).json() == api.get(url, {"page_size": 3}).json()
+    last = api.get(url, {"page_size": 3, "page": "last"}).json()
+    assert api.get(url, {"page_size": 3, "page": "last", "after": after}).json() == last
+    assert last["next"] is None and len(last["results"]) == 1  # ten milestones
 
 
 def test_a_position_past_the_end_is_a_404(lists, api):
