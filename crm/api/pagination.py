@@ -179,7 +179,12 @@ class PageNumberPagination(pagination.PageNumberPagination):
         self.beyond, self.more = [], backwards or bool(beyond)
         if not rows:
             raise NotFound(self.invalid_page_message)
-        return self.counted(rows, offset)
+        # The page number says nothing certain about the rows before a position (rows may have
+        # come and gone since the link was made): the count is the counted one when exact.
+        total = self.total_of(rows[0])
+        self.count = total if total <= EXACT_COUNT_LIMIT else max(total, offset + len(rows) + int(self.more))
+        self.rows = rows
+        return rows
 
     @staticmethod
     def total_of(row) -> int:
@@ -269,8 +274,9 @@ class Keyset:
     skipping rows).
 
     A list has positions when its ordering is one field of its own and the primary key, or the
-    primary key alone, in one direction (every list's default, and any ``?ordering=``, to which
-    the id is added, crm/api/filters.py). A position is the ordering's name and values in JSON,
+    primary key alone, in one direction: every list's default but those of industries, users and
+    targets (small tables, ordered without the id), and any ``?ordering=`` of a field of its own,
+    to which the id is added (crm/api/filters.py). A position is the ordering's name and values in JSON,
     base64url-encoded; one made for another ordering is ignored (the page is read by its offset);
     one that is not a position is a 400 naming the parameter.
     """
@@ -327,10 +333,29 @@ class Keyset:
     def fields(self) -> list:
         return [self.field, self.pk] if self.field is not None else [self.pk]
 
-    def sentinels(self) -> list:
-        """A value per field that no statement holds otherwise (where a kept statement's
-        parameters take a position's values, :class:`PageStatement`)."""
-        return [_SENTINELS[next(kind for kind in _SENTINELS if isinstance(field, kind))] for field in self.fields]
+    def sentinels(self, variant: int) -> list:
+        """Values of the position's fields that no statement holds otherwise, within each
+        column's range and different for the field and the key: where a kept statement's
+        parameters take a position's values (:class:`PageStatement`). Two variants (0 and 1), to
+        tell the position's parameters from any other that happens to be equal."""
+        ops = connections[self.alias].ops
+        values = []
+        for field in self.fields:
+            if isinstance(field, models.IntegerField):  # and the primary key (BigAutoField)
+                low, high = ops.integer_field_range(field.get_internal_type())
+                if field.primary_key:
+                    values.append((-(2**31) if low is None else low) + 5 + variant)
+                else:
+                    values.append((2**31 - 1 if high is None else high) - 11 - variant)
+            elif isinstance(field, models.DateTimeField):
+                values.append(dt.datetime(1, 2, 3, 4, 5, 6, 789 + variant, tzinfo=dt.UTC))
+            elif isinstance(field, models.DateField):
+                values.append(dt.date(1, 2, 3 + variant))
+            elif isinstance(field, models.DecimalField):
+                values.append(Decimal(-(7 + variant)).scaleb(-(field.decimal_places or 0)))
+            else:
+                values.append(f"crm-position-{variant}\x1f")
+        return values
 
     def adapted(self, values, connection) -> list:
         """``values`` as a lookup sends them to the database (SQLite's text for a date)."""
@@ -382,8 +407,9 @@ class Keyset:
             if type(value) is not int or (low is not None and value < low) or (high is not None and value > high):
                 raise ValueError(value)
             return value
-        if not isinstance(value, str) or len(value) > 1000:
+        if not isinstance(value, str) or len(value) > 1000 or "\x00" in value:
             raise ValueError(value)
+        value.encode()  # a lone surrogate: UnicodeEncodeError, a ValueError
         converted = field.to_python(value)
         if isinstance(field, models.DateTimeField):
             if converted.tzinfo is None:
@@ -399,24 +425,25 @@ class Keyset:
         (backwards: the reverse), as one or two ranges on the ordering's index; None for none."""
         descending = self.descending != backwards
         ordered = queryset.reverse() if backwards else queryset
-        pk_value = values[-1]
-        beyond = "lt" if descending else "gt"
-        reach = "lte" if descending else "gte"
         if self.field is None:
-            ranges = [Q(**{f"pk__{beyond}": pk_value})]
+            ranges = [Q(**{f"pk__{'lt' if descending else 'gt'}": values[-1]})]
         else:
-            name, value = self.field.attname, values[0]
-            # NULLs come after every value in this direction: ascending on PostgreSQL, descending on
-            # SQLite; they are a second range of the index (a condition with OR would use none).
-            nulls_after = self.field.null and self.nulls_last != descending
-            # The redundant ``reach`` bound starts the index scan at the value; ties on it are
-            # then told apart by the primary key.
-            ranges = [
-                Q(**{f"{name}__{reach}": value})
-                & (Q(**{f"{name}__{beyond}": value}) | Q(**{name: value, f"pk__{beyond}": pk_value}))
-            ]
-            if nulls_after:
-                ranges.append(Q(**{f"{name}__isnull": True}))
+            # A row value comparison, ``(field, id) > (value, key)``: the index scan starts at the
+            # position itself. (``field >= value AND (field > value OR id > key)`` started at the
+            # value and read every tie before the position: thousands of reminders share a time.)
+            connection = connections[queryset.db]
+            quote, table = connection.ops.quote_name, connection.ops.quote_name(self.model._meta.db_table)
+            columns = ", ".join(f"{table}.{quote(field.column)}" for field in self.fields)
+            after = RawSQL(
+                f"({columns}) {'<' if descending else '>'} (%s, %s)",
+                self.adapted(values, connection),  # as a lookup would send them (SQLite's text)
+                output_field=models.BooleanField(),
+            )
+            ranges = [after]
+            # NULLs come after every value in this direction (ascending on PostgreSQL, descending
+            # on SQLite): a second range of the index (a condition with OR would use none).
+            if self.field.null and self.nulls_last != descending:
+                ranges.append(Q(**{f"{self.field.attname}__isnull": True}))
         parts, params = [], []
         for condition in ranges:
             try:
@@ -436,15 +463,6 @@ class Keyset:
             f"SELECT {quote('pk')} FROM ({part}) AS {quote(f'range{i}')}" for i, part in enumerate(parts)
         )
         return union, params
-
-
-_SENTINELS = {
-    models.DateTimeField: dt.datetime(1, 2, 3, 4, 5, 6, 789, tzinfo=dt.UTC),
-    models.DateField: dt.date(1, 2, 3),
-    models.DecimalField: Decimal("-7654.32"),
-    models.IntegerField: -7_654_321,  # and the primary key (BigAutoField)
-    models.CharField: "crm-position-\x1f-sentinel",
-}
 
 
 def position_token(ordering: str, values) -> str | None:
@@ -518,12 +536,12 @@ class PageStatement:
                 except EmptyResultSet:
                     return list(queryset)
             else:
-                keyset, _values = position
-                sentinels = keyset.sentinels()
-                kept = cls(build(sentinels), keyset.adapted(sentinels, connection))
+                kept = cls.positioned(build, position[0], connection) or cls.UNKEPT
             if len(cls._kept) >= cls.LIMIT:
                 cls._kept.clear()
             cls._kept[key] = kept
+        if kept is cls.UNKEPT:
+            return list(build(position[1]))
         params = kept.params if position is None else kept.bound(position[0].adapted(position[1], connection))
         if settings.CHECK_CACHED_STATEMENTS:
             queryset = build() if position is None else build(position[1])
@@ -531,6 +549,33 @@ class PageStatement:
             if (fresh.sql, fresh.params) != (kept.sql, params):
                 raise AssertionError(f"A kept page statement differs from its query's: {key!r}")
         return kept.execute(connection, params)
+
+    # A positioned page whose statement cannot be kept (see positioned): compiled per request.
+    UNKEPT = object()
+
+    @classmethod
+    def positioned(cls, build, keyset, connection) -> "PageStatement | None":
+        """The statement of ``build(values)`` for any position of ``keyset``, or None. It is
+        compiled with both variants of the keyset's sentinels, and kept only when they give the
+        same SQL, the same other parameters and the same slots, with a slot for every value of
+        the position (an overflowing lookup that Django drops, or a parameter equal to a sentinel
+        by chance, would break one of these)."""
+        compiled = []
+        for variant in (0, 1):
+            sentinels = keyset.sentinels(variant)
+            try:
+                compiled.append(cls(build(sentinels), keyset.adapted(sentinels, connection)))
+            except EmptyResultSet:
+                return None
+        first, second = compiled
+        slotted = {index for index, _which in first.slots}
+        same_elsewhere = all(
+            a == b for index, (a, b) in enumerate(zip(first.params, second.params, strict=True)) if index not in slotted
+        )
+        filled = {which for _index, which in first.slots} == set(range(len(keyset.fields)))
+        if first.sql != second.sql or first.slots != second.slots or not same_elsewhere or not filled:
+            return None
+        return first
 
     def execute(self, connection, params) -> list[tuple]:
         with connection.cursor() as cursor:

@@ -17,11 +17,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from crm.api import pagination
-from crm.models import Agreement, Task
+from crm.api.pagination import Keyset
 from tests.api.base import API
 from tests.factories import (
     AgreementFactory,
     CompanyFactory,
+    InvestmentTargetFactory,
     MeetingFactory,
     MilestoneFactory,
     ProjectFactory,
@@ -45,8 +46,10 @@ def lists(manager):
         TaskFactory(project=project, due_on=day and dt.date(2025, 2, day))
     for day in (None, 7, 7, None, 8, 1, 7, None, 2):
         AgreementFactory(project=project, signed_on=day and dt.date(2024, 10, day), amount=Decimal("1.50"))
-    for name in ("乙", "甲", "乙", "丙", "甲", "乙", "丁"):
-        CompanyFactory(name=name)
+    for name, rank in (("乙", 3), ("甲", None), ("乙", 3), ("丙", 1), ("甲", 120), ("乙", None), ("丁", 3)):
+        CompanyFactory(name=name, fortune500_rank=rank)
+    for year in (2021, 2024, 2022, 2025, 2023, 2026, 2020):
+        InvestmentTargetFactory(year=year, amount=Decimal("5.00"))
     started = timezone.now().replace(microsecond=654321)
     for minutes in (0, 0, 5, 10, 10, 10, 20):
         MeetingFactory(starts_at=started + dt.timedelta(minutes=minutes))
@@ -61,6 +64,10 @@ CASES = [
     ("agreements", {"ordering": "amount"}),  # all tied: the id decides
     ("projects", {}),
     ("companies", {"ordering": "-name"}),
+    ("companies", {"ordering": "fortune500_rank"}),  # a small positive integer column, NULLs
+    ("companies", {"ordering": "-fortune500_rank"}),
+    ("targets", {"ordering": "year"}),
+    ("targets", {"ordering": "-amount"}),
     ("meetings", {}),  # datetimes with microseconds
 ]
 
@@ -77,6 +84,7 @@ def by_numbers(api, url, params, size):
 
 @pytest.mark.parametrize(("resource", "params"), CASES)
 def test_following_the_links_gives_the_pages_of_the_page_numbers(resource, params, lists, api):
+    pagination.PageStatement._kept.clear()
     url = f"{API}{resource}/"
     expected = by_numbers(api, url, params, 3)
     assert len(expected) >= 3
@@ -86,11 +94,14 @@ def test_following_the_links_gives_the_pages_of_the_page_numbers(resource, param
     assert [page["results"] for page in forward] == [page["results"] for page in expected]
     assert [page["count"] for page in forward] == [page["count"] for page in expected]
     positioned = [page["next"] for page in forward[:-1]]
-    assert sum("after=" in link for link in positioned) >= len(positioned) - 2, positioned  # NULL rows have none
+    assert any("after=" in link for link in positioned), positioned  # a link after a NULL has none
     backward = [forward[-1]]
     while backward[-1]["previous"]:
         backward.append(api.get(backward[-1]["previous"]).json())
     assert [page["results"] for page in backward[::-1]] == [page["results"] for page in expected]
+    # Every positioned statement was kept (none fell back to a compile per request).
+    kept = pagination.PageStatement._kept
+    assert any(Keyset.AFTER in key for key in kept) and pagination.PageStatement.UNKEPT not in kept.values()
 
 
 def test_a_page_read_from_a_position_continues_after_rows_added_before_it(lists, api):
@@ -131,7 +142,8 @@ def test_a_positioned_page_costs_the_statements_of_page_1_and_is_compiled_once(l
             page = api.get(page["next"]).json()
         assert len(queries) == len(first_page)
     assert len(links) >= 3
-    assert len(compiled) == 2, "page 1, then one statement for every position"
+    # Page 1, then one statement for every position (compiled with two sets of sentinel values).
+    assert len(compiled) == 3
     pagination.PageStatement._kept.clear()
 
 
@@ -169,6 +181,38 @@ def test_a_malformed_position_is_a_400_naming_it(token, lists, api):
         assert list(body) == [name]
 
 
+@pytest.mark.parametrize("text", ["甲\x00", "\ud800", "x" * 1001])
+def test_a_text_position_the_database_cannot_hold_is_a_400_naming_it(text, lists, api):
+    token = base64.urlsafe_b64encode(json.dumps(["-name", text, 1]).encode()).decode()
+    for params in ({"ordering": "-name"}, {"ordering": "-name", "search": "甲"}):
+        assert list(invalid(api, f"{API}companies/", page=2, after=token, **params)) == ["after"]
+
+
+def test_a_position_beyond_a_small_integer_column_is_a_400(lists, api):
+    url = f"{API}companies/"
+    beyond = [2**63, -(2**63) - 1]
+    if connection.vendor == "postgresql":  # SQLite holds any 64-bit integer in any integer column
+        beyond += [-1, 2**31]
+    for rank in beyond:
+        body = invalid(api, url, page=2, ordering="fortune500_rank", after=position("fortune500_rank", rank, 1))
+        assert list(body) == ["after"]
+
+
+def test_count_stays_the_lists_when_rows_before_a_position_are_removed(lists, api):
+    url = f"{API}milestones/"
+    first = api.get(url, {"page_size": 3}).json()
+    from crm.models import Milestone
+
+    Milestone.objects.filter(pk=first["results"][0]["id"]).delete()
+    pages = [api.get(first["next"]).json()]
+    while pages[-1]["next"]:
+        pages.append(api.get(pages[-1]["next"]).json())
+    assert {page["count"] for page in pages} == {Milestone.objects.count()} == {9}
+    # The page size changed on the way: the count is still the list's.
+    changed = first["next"].replace("page_size=3", "page_size=2")
+    assert api.get(changed).json()["count"] == 9
+
+
 def test_other_kinds_of_malformed_positions_are_400s(lists, api):
     meetings = f"{API}meetings/"
     assert invalid(api, meetings, page=2, after=position("-starts_at", "2025-01-01T10:00:00", 1))  # no offset
@@ -190,7 +234,10 @@ def test_the_first_and_the_last_page_ignore_a_position(lists, api):
 
 
 def test_a_position_past_the_end_is_a_404(lists, api):
-    last = Task.objects.order_by("-id").first()
-    response = api.get(f"{API}projects/", {"page": 2, "after": position("-pk", 1)})
-    assert response.status_code == 404
-    assert last is not None and Agreement.objects.exists()
+    """Projects go by id, newest first: nothing comes after the oldest."""
+    from crm.models import Project
+
+    oldest, second = Project.objects.order_by("id").values_list("id", flat=True)[:2]
+    assert api.get(f"{API}projects/", {"page": 2, "after": position("-pk", oldest)}).status_code == 404
+    response = api.get(f"{API}projects/", {"page": 2, "after": position("-pk", second)})
+    assert [row["id"] for row in response.json()["results"]] == [oldest]

@@ -41,8 +41,8 @@ def compiles(monkeypatch):
     compiled = []
     original = pagination.PageStatement.__init__
 
-    def spy(self, queryset):
-        original(self, queryset)
+    def spy(self, *args, **kwargs):
+        original(self, *args, **kwargs)
         compiled.append(self.sql)
 
     monkeypatch.setattr(pagination.PageStatement, "__init__", spy)
