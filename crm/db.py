@@ -13,8 +13,9 @@ from Django's in two ways, neither visible in what they return:
   extra round trip to prepare). ``prepare=False`` binds on the client, as Django does.
   Only statements without values that steer the plan belong here: PostgreSQL switches a prepared
   statement to a generic plan after five runs when it looks no dearer, and a plan good for one
-  filter value (or one user) can be poor for another. psycopg keeps up to 100 prepared
-  statements per connection and drops the least recently used.
+  filter value (or one user) can be poor for another. (A page read from a link's position has
+  values, but they only say where on the ordering's index the page starts: one plan fits all.)
+  psycopg keeps up to 100 prepared statements per connection and drops the least recently used.
 * **Datetimes loaded in C.** Django reads ``timestamptz`` with a Python subclass of psycopg's
   loader (5 µs a value, a millisecond for a page of 100 rows with two datetimes each); these
   cursors use psycopg's own loader, which psycopg's binary package implements in C (0.5 µs). Both
