@@ -137,3 +137,19 @@ def client_as(request):
         return request.getfixturevalue(fixture_names[role])
 
     return get
+
+
+@pytest.fixture
+def compiles(monkeypatch):
+    """The SQL of every list page statement compiled meanwhile (crm/api/pagination.py, PageStatement)."""
+    from crm.api import pagination
+
+    compiled = []
+    original = pagination.PageStatement.__init__
+
+    def spy(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        compiled.append(self.sql)
+
+    monkeypatch.setattr(pagination.PageStatement, "__init__", spy)
+    return compiled

@@ -121,17 +121,9 @@ def test_a_position_made_for_another_ordering_reads_the_page_by_its_number(lists
     assert api.get(url, {"page": 2, "page_size": 3, "after": elsewhere}).json() == by_number
 
 
-def test_a_positioned_page_costs_the_statements_of_page_1_and_is_compiled_once(lists, api, settings, monkeypatch):
+def test_a_positioned_page_costs_the_statements_of_page_1_and_is_compiled_once(lists, api, settings, compiles):
     settings.CHECK_CACHED_STATEMENTS = False
     pagination.PageStatement._kept.clear()
-    compiled = []
-    original = pagination.PageStatement.__init__
-
-    def spy(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        compiled.append(self.sql)
-
-    monkeypatch.setattr(pagination.PageStatement, "__init__", spy)
     url = f"{API}milestones/"
     with CaptureQueriesContext(connection) as first_page:
         page = api.get(url, {"page_size": 2}).json()
@@ -143,7 +135,7 @@ def test_a_positioned_page_costs_the_statements_of_page_1_and_is_compiled_once(l
         assert len(queries) == len(first_page)
     assert len(links) >= 3
     # Page 1, then one statement for every position (compiled with two sets of sentinel values).
-    assert len(compiled) == 3
+    assert len(compiles) == 3
     pagination.PageStatement._kept.clear()
 
 

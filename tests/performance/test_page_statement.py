@@ -36,20 +36,6 @@ def nothing_kept():
 
 
 @pytest.fixture
-def compiles(monkeypatch):
-    """How many page statements were compiled: a list of their SQL."""
-    compiled = []
-    original = pagination.PageStatement.__init__
-
-    def spy(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        compiled.append(self.sql)
-
-    monkeypatch.setattr(pagination.PageStatement, "__init__", spy)
-    return compiled
-
-
-@pytest.fixture
 def production(settings):
     settings.CHECK_CACHED_STATEMENTS = False
 
