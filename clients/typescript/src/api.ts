@@ -86,6 +86,24 @@ export function pageOf(link: string): number {
   return Number(new URL(link).searchParams.get("page") ?? "1");
 }
 
+/** The query a list's `next` or `previous` link asks for: its page and the position it names
+ * (`after` or `before`), so that the page is read from there instead of counted from the start. */
+export interface LinkQuery {
+  page: number;
+  after?: string;
+  before?: string;
+}
+
+export function linkQuery(link: string): LinkQuery {
+  const params = new URL(link).searchParams;
+  const query: LinkQuery = { page: pageOf(link) };
+  const after = params.get("after");
+  const before = params.get("before");
+  if (after !== null) query.after = after;
+  if (before !== null) query.before = before;
+  return query;
+}
+
 /** Exchange a username and password for a token. */
 export async function obtainToken(baseUrl: string, username: string, password: string): Promise<string> {
   const anonymous = createClient<paths>({ baseUrl });

@@ -4,7 +4,7 @@
  * Environment: CRM_BASE_URL (http://127.0.0.1:8000), CRM_USERNAME and CRM_PASSWORD of a user in the
  * editor role, CRM_PAGE_SIZE (3). Prints a JSON summary on stdout; exits 1 on anything unexpected.
  */
-import { errorOf, etagOf, obtainToken, ok, pageOf, tokenClient, UnexpectedResponse, type Schemas } from "./api.js";
+import { errorOf, etagOf, linkQuery, obtainToken, ok, tokenClient, UnexpectedResponse, type LinkQuery, type Schemas } from "./api.js";
 
 function env(name: string, fallback?: string): string {
   const value = process.env[name] ?? fallback;
@@ -124,10 +124,11 @@ async function main(): Promise<void> {
   const seen = new Set<number>();
   let pages = 0;
   let count = -1;
-  let page: number | null = 1;
-  while (page !== null) {
+  let positioned = 0;
+  let link: LinkQuery | null = { page: 1 };
+  while (link !== null) {
     const body: Schemas["PaginatedCompanyList"] = ok(
-      await api.GET("/api/v1/companies/", { params: { query: { page, page_size: pageSize, ordering: "id" } } }),
+      await api.GET("/api/v1/companies/", { params: { query: { ...link, page_size: pageSize, ordering: "id" } } }),
     );
     pages += 1;
     check(count === -1 || body.count === count, "the count changed between pages");
@@ -137,8 +138,10 @@ async function main(): Promise<void> {
       check(!seen.has(company.id), `company ${company.id} on two pages`);
       seen.add(company.id);
     }
-    page = body.next ? pageOf(body.next) : null;
-    check(page === null || page === pages + 1, `next points to page ${page} after page ${pages}`);
+    // The link names the position of the page's last row: the next page is read from there.
+    link = body.next ? linkQuery(body.next) : null;
+    check(link === null || link.page === pages + 1, `next points to page ${link?.page} after page ${pages}`);
+    positioned += link?.after ? 1 : 0;
   }
   check(seen.size === count, `followed ${seen.size} of ${count} companies`);
   check(pages === Math.ceil(count / pageSize), `${pages} pages for ${count} companies by ${pageSize}`);
@@ -155,7 +158,7 @@ async function main(): Promise<void> {
       412: { detail: stale.detail },
       428: { detail: unconditional.detail },
     },
-    pagination: { page_size: pageSize, pages, count, collected: seen.size },
+    pagination: { page_size: pageSize, pages, count, collected: seen.size, positioned },
   };
   console.log(JSON.stringify(summary));
 }
