@@ -116,3 +116,51 @@ def fast_cursors(alias: str = "default", prepare: bool | None = True):
         yield
     finally:
         raw.cursor_factory, raw.prepare_threshold = factory, threshold
+
+
+class CompiledStatement:
+    """A queryset's SQL, parameters and value converters, compiled once to be executed many times
+    (the token lookup, a list's page: crm/api/authentication.py, crm/api/pagination.py).
+
+    ``sentinels``: values the queryset was built with in place of ones that change from run to
+    run; :attr:`slots` says which parameter holds which, and :meth:`bound` puts the run's values
+    (as the database takes them) there.
+    """
+
+    def __init__(self, queryset, sentinels=()):
+        compiler = queryset.query.get_compiler(queryset.db)
+        sql, params = compiler.as_sql()  # EmptyResultSet: not a statement (the caller reads it)
+        self.sql, self.params = sql, tuple(params)
+        selected = [column[0] for column in compiler.select[: compiler.col_count]]
+        self.converters = list(compiler.get_converters(selected).items())
+        self.slots = [
+            (index, which)
+            for index, param in enumerate(self.params)
+            for which, sentinel in enumerate(sentinels)
+            if type(param) is type(sentinel) and param == sentinel
+        ]
+
+    def bound(self, values) -> tuple:
+        """The parameters, with ``values`` (one per sentinel) in their slots."""
+        params = list(self.params)
+        for index, which in self.slots:
+            params[index] = values[which]
+        return tuple(params)
+
+    def execute(self, connection, params) -> list[tuple]:
+        """The rows, with the database's values converted as the ORM would (SQLite's datetimes)."""
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows = cursor.fetchall()
+        if not self.converters:
+            return rows
+        converted = []
+        for row in rows:
+            row = list(row)
+            for position, (functions, expression) in self.converters:
+                value = row[position]
+                for convert in functions:
+                    value = convert(value, expression, connection)
+                row[position] = value
+            converted.append(tuple(row))
+        return converted

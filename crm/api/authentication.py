@@ -7,7 +7,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
 from ..auth import ROLE_COLUMNS, roles_from, with_roles
-from ..db import fast_cursors
+from ..db import CompiledStatement, fast_cursors
 from ..models import User
 
 
@@ -49,34 +49,23 @@ _TOKEN_FIELDS = [field.attname for field in Token._meta.concrete_fields]
 
 
 @lru_cache(maxsize=8)
-def _token_query(alias: str) -> tuple[str, list, int, list]:
-    """The SQL, its parameters, where the key goes among them, and the database's value converters
-    (SQLite's datetimes and booleans) by column."""
-    rows = with_roles(Token.objects.filter(key=_SENTINEL), user_ref="user_id").values_list(
+def _token_statement(alias: str) -> CompiledStatement:
+    """The lookup's statement, the key's place found by a sentinel."""
+    rows = with_roles(Token.objects.using(alias).filter(key=_SENTINEL), user_ref="user_id").values_list(
         *_TOKEN_FIELDS, *(f"user__{name}" for name in _USER_FIELDS), *ROLE_COLUMNS[1:]
     )
-    compiler = rows.query.get_compiler(alias)
-    sql, params = compiler.as_sql()
-    params = list(params)
-    converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
-    return sql, params, params.index(_SENTINEL), list(converters.items())
+    return CompiledStatement(rows, sentinels=[_SENTINEL])
 
 
 def token_with_user(key: str) -> Token | None:
     """The token of ``key`` with its user, whose roles are attached, in one query; or None."""
     alias = router.db_for_read(Token)
-    sql, params, index, converters = _token_query(alias)
-    params = [*params[:index], key, *params[index + 1 :]]
-    connection = connections[alias]
-    with fast_cursors(alias), connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
+    statement = _token_statement(alias)
+    with fast_cursors(alias):
+        found = statement.execute(connections[alias], statement.bound([key]))
+    if not found:
         return None
-    row = list(row)
-    for position, (functions, expression) in converters:
-        for convert in functions:
-            row[position] = convert(row[position], expression, connection)
+    row = found[0]
     token_values = row[: len(_TOKEN_FIELDS)]
     user_values = row[len(_TOKEN_FIELDS) : len(_TOKEN_FIELDS) + len(_USER_FIELDS)]
     roles = row[len(_TOKEN_FIELDS) + len(_USER_FIELDS) :]

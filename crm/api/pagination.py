@@ -31,6 +31,8 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from ..db import CompiledStatement
+
 # Up to this many matching rows, ``count`` is exact; above, it is an estimate (PostgreSQL only).
 EXACT_COUNT_LIMIT = 10_000
 
@@ -115,8 +117,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
         """The page's rows: instances of ``queryset``, or what ``shape(queryset)`` yields (the
         tuples of a ``values_list``, crm/api/rows.py), each carrying the total count.
 
-        ``statement_key``: with a shape, a key that determines the page's statement apart from
-        its offset and size (see :class:`PageStatement`); its compiled statement is then kept.
+        ``statement_key``: a key that determines the page's statement apart from its offset and
+        size (see :class:`PageStatement`; given with a shape); its compiled statement is then kept.
         ``keyset``: the list's :class:`Keyset`, for the links' positions (``?after=``, ``?before=``)."""
         offset = self.start(request, queryset.count)
         self.keyset = keyset if self.lookahead == 0 else None
@@ -126,14 +128,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
         if position is not None:
             return self.page_at(queryset, offset, shape, *position, statement_key=statement_key)
         wanted = self.page_size_now + max(self.lookahead, 1)
-        if statement_key is not None and shape is not None:
-            rows = PageStatement.rows(
-                (*statement_key, offset, wanted, EXACT_COUNT_LIMIT),
-                lambda: self.page_rows(queryset, offset, wanted, shape),
-                queryset.db,
-            )
-        else:
-            rows = list(self.page_rows(queryset, offset, wanted, shape))
+        key = (*statement_key, offset, wanted, EXACT_COUNT_LIMIT) if statement_key is not None else None
+        rows = PageStatement.rows(key, lambda: self.page_rows(queryset, offset, wanted, shape), queryset.db)
         rows, beyond = rows[: self.page_size_now], rows[self.page_size_now :]
         self.beyond = beyond[: self.lookahead]
         self.more = bool(beyond)
@@ -161,18 +157,15 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
         def build(at):
             ids = self.keyset.ids(queryset, at, backwards, wanted)
-            shaped = shape(queryset) if shape is not None else queryset
-            counted = shaped.annotate(_total_count=count_expression(queryset))
+            counted = self.counted_rows(queryset, shape)
             if ids is None:
                 return counted.none()
             page = counted.filter(pk__in=RawSQL(*ids))
             return page.reverse()[:wanted] if backwards else page[:wanted]
 
-        if statement_key is not None and shape is not None:
-            key = (*statement_key, Keyset.BEFORE if backwards else Keyset.AFTER, wanted, EXACT_COUNT_LIMIT)
-            rows = PageStatement.rows(key, build, queryset.db, position=(self.keyset, values))
-        else:
-            rows = list(build(values))
+        direction = Keyset.BEFORE if backwards else Keyset.AFTER
+        key = (*statement_key, direction, wanted, EXACT_COUNT_LIMIT) if statement_key is not None else None
+        rows = PageStatement.rows(key, build, queryset.db, position=(self.keyset, values))
         if backwards:
             rows = rows[::-1]
         rows, beyond = rows[:size], rows[size:]
@@ -192,21 +185,22 @@ class PageNumberPagination(pagination.PageNumberPagination):
         (a ``values_list`` page, crm/api/rows.py), the ``_total_count`` of an instance."""
         return row[-1] if isinstance(row, tuple) else row._total_count
 
-    def page_rows(self, queryset, offset, limit, shape=None):
+    @staticmethod
+    def counted_rows(queryset, shape=None):
+        """What a page's rows are read from: ``queryset`` (or its ``shape``) with the total count."""
         shaped = shape(queryset) if shape is not None else queryset
-        counted = shaped.annotate(_total_count=count_expression(queryset))
+        return shaped.annotate(_total_count=count_expression(queryset))
+
+    def page_rows(self, queryset, offset, limit, shape=None):
+        counted = self.counted_rows(queryset, shape)
         if queryset.query.distinct or queryset.query.combinator:
             return counted[offset : offset + limit]
         # The ids from the list's own query, not the shaped one: a values_list's joins (the names
         # it shows) would otherwise be made for every skipped row too. Compiled on its own and
         # given as SQL: the subquery refers to nothing outside it, and the ORM would otherwise
         # copy and relabel the whole query to nest it.
-        ids = queryset.values("pk")[offset : offset + limit]
-        try:
-            ids_sql, ids_params = ids.query.get_compiler(queryset.db).as_sql()
-        except EmptyResultSet:  # a filter nothing can match
-            return counted.none()
-        return counted.filter(pk__in=RawSQL(ids_sql, ids_params))
+        ids = sql_of(queryset.values("pk")[offset : offset + limit])
+        return counted.none() if ids is None else counted.filter(pk__in=RawSQL(*ids))
 
     def has_next(self):
         return self.more
@@ -446,14 +440,10 @@ class Keyset:
                 ranges.append(Q(**{f"{self.field.attname}__isnull": True}))
         parts, params = [], []
         for condition in ranges:
-            try:
-                sql, part_params = (
-                    ordered.filter(condition).values("pk")[:limit].query.get_compiler(queryset.db).as_sql()
-                )
-            except EmptyResultSet:
-                continue
-            parts.append(sql)
-            params.extend(part_params)
+            compiled = sql_of(ordered.filter(condition).values("pk")[:limit])
+            if compiled is not None:
+                parts.append(compiled[0])
+                params.extend(compiled[1])
         if not parts:
             return None
         if len(parts) == 1:
@@ -463,6 +453,15 @@ class Keyset:
             f"SELECT {quote('pk')} FROM ({part}) AS {quote(f'range{i}')}" for i, part in enumerate(parts)
         )
         return union, params
+
+
+def sql_of(queryset) -> tuple[str, list] | None:
+    """The SQL and parameters of ``queryset``, compiled on its own to be nested as ``RawSQL``
+    (the ORM would copy and relabel the whole query to nest it); None when nothing can match."""
+    try:
+        return queryset.query.get_compiler(queryset.db).as_sql()
+    except EmptyResultSet:
+        return None
 
 
 def position_token(ordering: str, values) -> str | None:
@@ -480,7 +479,7 @@ def _position_value(value):
     raise TypeError(type(value))
 
 
-class PageStatement:
+class PageStatement(CompiledStatement):
     """The compiled statement of a page (a ``values_list`` queryset), kept by a key.
 
     Building and compiling a list's page costs the ORM about a millisecond: a third of a plain
@@ -498,34 +497,16 @@ class PageStatement:
     LIMIT = 512
     _kept: dict = {}
 
-    def __init__(self, queryset, slots=()):
-        compiler = queryset.query.get_compiler(queryset.db)
-        sql, params = compiler.as_sql()  # EmptyResultSet: not a statement (the caller reads it)
-        self.sql, self.params = sql, tuple(params)
-        selected = [column[0] for column in compiler.select[: compiler.col_count]]
-        self.converters = list(compiler.get_converters(selected).items())
-        # Where the values of a position go: the parameters that are its sentinels.
-        self.slots = [
-            (index, which)
-            for index, param in enumerate(self.params)
-            for which, sentinel in enumerate(slots)
-            if type(param) is type(sentinel) and param == sentinel
-        ]
-
-    def bound(self, values) -> tuple:
-        """The parameters, with the database values of a position in its slots."""
-        params = list(self.params)
-        for index, which in self.slots:
-            params[index] = values[which]
-        return tuple(params)
-
     @classmethod
     def rows(cls, key, build, alias, position=None) -> list[tuple]:
         """The rows of the statement kept for ``key``, or of ``build()``'s queryset (then kept).
 
         ``position``: ``(keyset, values)`` of a page read from a position (:class:`Keyset`).
         ``build(values)`` then makes the queryset for any values: the statement is compiled once
-        with the keyset's sentinels, and each request's values are bound in their places."""
+        with the keyset's sentinels, and each request's values are bound in their places.
+        Without a ``key`` nothing is kept: the queryset is built and read."""
+        if key is None:
+            return list(build() if position is None else build(position[1]))
         connection = connections[alias]
         kept = cls._kept.get(key)
         if kept is None:
@@ -576,20 +557,3 @@ class PageStatement:
         if first.sql != second.sql or first.slots != second.slots or not same_elsewhere or not filled:
             return None
         return first
-
-    def execute(self, connection, params) -> list[tuple]:
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            rows = cursor.fetchall()
-        if not self.converters:
-            return rows
-        converted = []
-        for row in rows:
-            row = list(row)
-            for position, (functions, expression) in self.converters:
-                value = row[position]
-                for convert in functions:
-                    value = convert(value, expression, connection)
-                row[position] = value
-            converted.append(tuple(row))
-        return converted

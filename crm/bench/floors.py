@@ -209,10 +209,7 @@ def floor_for(url: str, serializer: serializers.ModelSerializer, queryset) -> Fl
         f"ELSE (SELECT COUNT(*) FROM {_q(table)}) END FROM pg_class c WHERE c.oid = '{_q(table)}'::regclass)"
     )
     keyset = Keyset.of(queryset)
-    position = []
-    if keyset is not None:
-        position = [f"t.{_q(keyset.field.column)}"] if keyset.field is not None else []
-        position.append(f"t.{_q(model._meta.pk.column)}")
+    position = [f"t.{_q(field.column)}" for field in keyset.fields] if keyset is not None else []
     sql = (
         f"SELECT {count}, {', '.join(select + position)} FROM "
         f"(SELECT id FROM {_q(table)} t ORDER BY {order_sql} LIMIT %(limit)s OFFSET %(offset)s) page "
