@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q
 from django.utils import timezone
 
+from . import access
 from .choices import RequestStatus, TaskStatus
 from .models import Agreement, Company, Contact, Meeting, Milestone, PartnerRequest, Project, Task, User
 from .services import today as local_today
@@ -27,7 +28,7 @@ def company_briefing(
     agreements and overdue items; projects ``user`` may not see are left out everywhere."""
     today = today or local_today()
     ids = company_family(company, include_subsidiaries=include_subsidiaries)
-    projects = Project.objects.visible_to(user).filter(company_id__in=ids)
+    projects = access.visible(user, Project.objects.all()).filter(company_id__in=ids)
     open_requests = _open_requests(ids, today)
     return {
         "generated_on": today,
@@ -179,7 +180,7 @@ def _projects(projects) -> list[dict]:
 def _agreements(ids: list[int], user: User) -> list[dict]:
     party = Agreement.companies.through.objects.filter(agreement_id=OuterRef("pk"), company_id__in=ids)
     agreements = (
-        Agreement.objects.visible_to(user)
+        access.visible(user, Agreement.objects.all())
         .filter(Exists(party) | Q(project__company_id__in=ids))
         .select_related("project", "meeting")
         .order_by("-signed_on", "-id")[:AGREEMENTS_SHOWN]
@@ -203,7 +204,7 @@ def _agreements(ids: list[int], user: User) -> list[dict]:
 
 def _overdue_milestones(projects, user: User, today: dt.date) -> list[dict]:
     milestones = (
-        Milestone.objects.visible_to(user)
+        access.visible(user, Milestone.objects.all())
         .filter(project__in=projects.values("pk"), done_on__isnull=True, due_on__lt=today)
         .select_related("project", "assignee")
         .order_by("due_on", "id")
@@ -222,11 +223,9 @@ def _overdue_milestones(projects, user: User, today: dt.date) -> list[dict]:
 
 
 def _overdue_tasks(ids: list[int], user: User, today: dt.date) -> list[dict]:
-    tasks = Task.objects.visible_to(user).filter(
+    tasks = access.visible(user, Task.objects.all()).filter(
         Q(company_id__in=ids) | Q(project__company_id__in=ids), status__in=OPEN_TASK, due_on__lt=today
     )
-    if not user.is_manager:
-        tasks = tasks.exclude(agreement__project__in=Project.hidden_from(user))
     return [
         {
             "id": task.pk,

@@ -23,7 +23,7 @@ from decimal import Decimal
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
-from . import services
+from . import access, services
 from .choices import AgreementStatus, RequestStatus, TaskStatus
 from .formatting import format_amount
 from .models import InvestmentTarget, Milestone, PartnerRequest, Task
@@ -92,8 +92,8 @@ def signed_investment_by_industry(user, year: int) -> tuple[list[Bar], Bar]:
 
 
 def overdue(user, today: dt.date) -> dict:
-    milestones = Milestone.objects.visible_to(user).filter(done_on__isnull=True, due_on__lt=today)
-    tasks = Task.objects.visible_to(user).filter(status__in=OPEN_TASK, due_on__lt=today)
+    milestones = access.visible(user, Milestone.objects.all()).filter(done_on__isnull=True, due_on__lt=today)
+    tasks = access.visible(user, Task.objects.all()).filter(status__in=OPEN_TASK, due_on__lt=today)
     return {
         "milestone_count": milestones.count(),
         "milestones": list(milestones.select_related("project", "assignee").order_by("due_on", "id")[:TOP]),

@@ -6,6 +6,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from . import access
 from .choices import (
     AgreementKind,
     AgreementStatus,
@@ -53,13 +54,13 @@ class IdFilter(filters.ModelChoiceFilter):
 def visible_projects(request):
     if request is None or not request.user.is_authenticated:
         return Project.objects.none()
-    return Project.objects.visible_to(request.user)
+    return access.visible(request.user, Project.objects.all())
 
 
 def visible_agreements(request):
     if request is None or not request.user.is_authenticated:
         return Agreement.objects.none()
-    return Agreement.objects.visible_to(request.user)
+    return access.visible(request.user, Agreement.objects.all())
 
 
 def with_descendants(industry: Industry) -> list[int]:

@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 
-from . import services
+from . import access, services
 from .choices import (
     AgreementKind,
     AgreementStatus,
@@ -282,7 +282,7 @@ class ProjectWidget(RelatedWidget):
     noun = gettext_lazy("项目")
 
     def candidates(self, text):
-        visible = Project.objects.visible_to(self.user) if self.user is not None else Project.objects.all()
+        visible = access.visible(self.user, Project.objects.all()) if self.user is not None else Project.objects.all()
         by_name = visible.filter(name=text)
         return by_name if by_name.exists() else visible.filter(code_name=text)
 
@@ -388,9 +388,7 @@ class CRMResource(resources.ModelResource):
 
     def get_queryset(self):
         queryset = super().get_queryset()
-        if self.user is not None and hasattr(queryset, "visible_to"):
-            queryset = queryset.visible_to(self.user)
-        return queryset
+        return access.visible(self.user, queryset) if self.user is not None else queryset
 
     # Import ------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from . import access
 from .choices import ProjectStage, RequestStatus, TaskStatus
 from .models import (
     Agreement,
@@ -94,11 +95,11 @@ class Timeline:
         return PartnerRequest.objects.filter(company_id__in=self.company_ids)
 
     def projects(self):
-        return Project.objects.visible_to(self.user).filter(company_id__in=self.company_ids)
+        return access.visible(self.user, Project.objects.all()).filter(company_id__in=self.company_ids)
 
     def agreements(self):
         party = Agreement.companies.through.objects.filter(agreement_id=OuterRef("pk"), company_id__in=self.company_ids)
-        return Agreement.objects.visible_to(self.user).filter(
+        return access.visible(self.user, Agreement.objects.all()).filter(
             Exists(party) | Q(project__company_id__in=self.company_ids)
         )
 
@@ -107,15 +108,12 @@ class Timeline:
         return ProjectStageChange.objects.filter(project__in=self.projects().values("pk")).exclude(from_stage="")
 
     def milestones(self):
-        return Milestone.objects.visible_to(self.user).filter(project__company_id__in=self.company_ids)
+        return access.visible(self.user, Milestone.objects.all()).filter(project__company_id__in=self.company_ids)
 
     def tasks(self):
-        tasks = Task.objects.visible_to(self.user).filter(
+        tasks = access.visible(self.user, Task.objects.all()).filter(
             Q(company_id__in=self.company_ids) | Q(project__company_id__in=self.company_ids)
         )
-        if not self.user.is_manager:
-            # A task may hang from a confidential project through its agreement alone.
-            tasks = tasks.exclude(agreement__project__in=Project.hidden_from(self.user))
         return tasks
 
     # The union -------------------------------------------------------------------------------

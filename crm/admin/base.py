@@ -29,6 +29,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import SelectableFieldsExportForm
 from simple_history.admin import SimpleHistoryAdmin
 
+from .. import access
 from ..formatting import format_amount
 from ..models.base import TrackedModel, normalize_search
 
@@ -95,22 +96,15 @@ def amount_column(field: str, description):
     return column
 
 
-def _visible(queryset, user):
-    """The queryset as ``user`` may see it: confidential projects and their records are hidden."""
-    return queryset.visible_to(user) if hasattr(queryset, "visible_to") else queryset
-
-
 class VisibilityMixin:
     """Confidential projects, and everything hanging from them, stay hidden from outsiders."""
 
     def get_queryset(self, request):
-        return _visible(super().get_queryset(request), request.user)
+        return access.visible(request.user, super().get_queryset(request))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "queryset" not in kwargs:
-            related = db_field.related_model._default_manager.all()
-            if hasattr(related, "visible_to"):
-                kwargs["queryset"] = related.visible_to(request.user)
+            kwargs["queryset"] = access.visible(request.user, db_field.related_model._default_manager.all())
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 

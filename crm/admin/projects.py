@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from .. import services
+from .. import access, services
 from ..choices import ProjectStage
 from ..formatting import format_amount
 from ..models import CapitalArrival, Milestone, Project, ProjectStageChange
@@ -329,7 +329,4 @@ class ProjectStageChangeAdmin(ReadOnlyAdmin):
     date_hierarchy = "changed_on"
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if not request.user.is_manager:
-            queryset = queryset.exclude(project_id__in=Project.hidden_from(request.user))
-        return queryset
+        return access.visible(request.user, super().get_queryset(request))

@@ -4,8 +4,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .. import reminders
-from ..models import Milestone, Project, Reminder, ReminderStatus, ReminderSubject, ReminderSweep, Task
+from .. import access, reminders
+from ..models import Reminder, ReminderStatus, ReminderSweep
 from .base import ReadOnlyAdmin
 
 
@@ -30,18 +30,8 @@ class ReminderAdmin(ReadOnlyAdmin):
     actions = ["retry_now"]
 
     def get_queryset(self, request):
-        """Reminders of a confidential project's milestones and tasks name the project: hidden too."""
-        queryset = super().get_queryset(request)
-        if not request.user.is_manager:
-            hidden = Project.hidden_from(request.user)
-            queryset = queryset.exclude(
-                subject=ReminderSubject.MILESTONE,
-                object_id__in=Milestone.objects.filter(project_id__in=hidden).values("pk"),
-            ).exclude(
-                subject=ReminderSubject.TASK,
-                object_id__in=Task.objects.filter(project_id__in=hidden).values("pk"),
-            )
-        return queryset
+        """A user's own reminders (managers: everyone's), about items they may see."""
+        return access.visible(request.user, super().get_queryset(request))
 
     @admin.display(description=_("最近错误"))
     def short_error(self, obj):

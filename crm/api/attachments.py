@@ -23,6 +23,7 @@ from rest_framework.exceptions import APIException, NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from .. import access
 from ..attachments import ATTACHABLE, attachment_create, attachment_delete
 from ..models import Attachment
 from .browser import error_response
@@ -125,8 +126,7 @@ class AttachmentViewSet(PreconditionMixin, viewsets.GenericViewSet):
     def parent(self):
         """The record the URL names, as this user may see it; a hidden one is a 404."""
         model = ATTACHABLE[self.resource]
-        manager = model._default_manager
-        records = manager.visible_to(self.request.user) if hasattr(manager, "visible_to") else manager.all()
+        records = access.visible(self.request.user, model._default_manager.all())
         found = records.filter(pk=self.kwargs["parent_pk"]).first()
         if found is None:
             raise NotFound()
@@ -251,7 +251,7 @@ class AttachmentAuditViewSet(viewsets.GenericViewSet):
     queryset = Attachment.objects.none()
 
     def get_queryset(self):
-        return Attachment.objects.visible_to(self.request.user).select_related("uploaded_by", "deleted_by")
+        return access.visible(self.request.user, Attachment.objects.all()).select_related("uploaded_by", "deleted_by")
 
     @extend_schema(
         responses={

@@ -12,7 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .. import services
+from .. import access, services
 from ..auth import ROLE_COLUMNS, roles_from
 from ..choices import AgreementStatus, ProjectStage, RequestStatus, TaskStatus
 from ..models import (
@@ -133,13 +133,13 @@ class VisibleProjectField(StrictPrimaryKeyRelatedField):
 
     def get_queryset(self):
         request = self.context.get("request")
-        return Project.objects.visible_to(request.user) if request else Project.objects.none()
+        return access.visible(request.user, Project.objects.all()) if request else Project.objects.none()
 
 
 class VisibleAgreementField(StrictPrimaryKeyRelatedField):
     def get_queryset(self):
         request = self.context.get("request")
-        return Agreement.objects.visible_to(request.user) if request else Agreement.objects.none()
+        return access.visible(request.user, Agreement.objects.all()) if request else Agreement.objects.none()
 
 
 class CRMSerializer(serializers.ModelSerializer):

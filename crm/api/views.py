@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from .. import filtersets, services
+from .. import access, filtersets, services
 from ..auth import attach_roles, with_roles
 from ..models import (
     Agreement,
@@ -141,7 +141,7 @@ class AgreementViewSet(CRMViewSet):
     many_id_fields = ("companies",)
 
     def get_queryset(self):
-        return Agreement.objects.visible_to(self.request.user).select_related("meeting", "project")
+        return access.visible(self.request.user, Agreement.objects.all()).select_related("meeting", "project")
 
     @extend_schema(request=None, responses={200: s.AgreementSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"])
@@ -159,7 +159,7 @@ class ProjectViewSet(CRMViewSet):
     many_id_fields = ("industries", "team")
 
     def get_queryset(self):
-        return self.get_written_queryset().visible_to(self.request.user)
+        return access.visible(self.request.user, self.get_written_queryset())
 
     def get_written_queryset(self):
         return Project.objects.select_related("company", "owner").with_arrived("arrived_investment", zero=True)
@@ -197,7 +197,7 @@ class CapitalArrivalViewSet(CRMViewSet):
     ordering_fields = ["arrived_on", "amount", "id"]
 
     def get_queryset(self):
-        return CapitalArrival.objects.visible_to(self.request.user).select_related("project")
+        return access.visible(self.request.user, CapitalArrival.objects.all()).select_related("project")
 
 
 @documented(s.MilestoneSerializer)
@@ -208,7 +208,7 @@ class MilestoneViewSet(CRMViewSet):
     ordering_fields = ["due_on", "done_on", "id"]
 
     def get_queryset(self):
-        return Milestone.objects.visible_to(self.request.user).select_related("project", "assignee")
+        return access.visible(self.request.user, Milestone.objects.all()).select_related("project", "assignee")
 
     @extend_schema(request=None, responses={200: s.MilestoneSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"])
@@ -231,7 +231,7 @@ class TaskViewSet(CRMViewSet):
     ordering_fields = ["due_on", "priority", "status", "id"]
 
     def get_queryset(self):
-        return Task.objects.visible_to(self.request.user).select_related("assignee")
+        return access.visible(self.request.user, Task.objects.all()).select_related("assignee")
 
     @extend_schema(request=None, responses={200: s.TaskSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"])

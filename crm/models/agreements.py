@@ -6,7 +6,7 @@ from ..choices import AgreementKind, AgreementStatus
 from .base import TrackedModel
 from .companies import Company
 from .meetings import Meeting
-from .projects import ProjectChildQuerySet, amount_field, amount_range
+from .projects import amount_field, amount_range
 
 
 class Agreement(TrackedModel):
@@ -36,8 +36,6 @@ class Agreement(TrackedModel):
     history = HistoricalRecords(m2m_fields=[companies], excluded_fields=["search_text"])
 
     search_source_fields = ("title",)
-
-    objects = ProjectChildQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("协议")

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .base import TrackedModel
@@ -18,28 +17,6 @@ def attachment_key(instance, filename: str) -> str:
 class AttachmentQuerySet(models.QuerySet):
     def alive(self):
         return self.filter(deleted_at__isnull=True)
-
-    def visible_to(self, user):
-        """Attachments of the records this user may see: a hidden project's files do not exist for them."""
-        from .agreements import Agreement
-        from .projects import CapitalArrival, Project
-
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_manager:
-            return self
-        hidden = Project.hidden_from(user)
-        types = ContentType.objects.get_for_models(Project, Agreement, CapitalArrival, for_concrete_models=False)
-        return self.exclude(
-            Q(target_type=types[Project], target_id__in=hidden)
-            | Q(
-                target_type=types[Agreement], target_id__in=Agreement.objects.filter(project_id__in=hidden).values("pk")
-            )
-            | Q(
-                target_type=types[CapitalArrival],
-                target_id__in=CapitalArrival.objects.filter(project_id__in=hidden).values("pk"),
-            )
-        )
 
 
 class Attachment(TrackedModel):

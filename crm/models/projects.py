@@ -4,7 +4,7 @@ from functools import cache
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -27,14 +27,6 @@ def amount_range(field: str) -> Q:
 
 
 class ProjectQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Confidential projects exist only for their owner, their team and the managers."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_manager:
-            return self
-        return self.exclude(pk__in=Project.hidden_from(user))
-
     def with_arrived(self, alias: str, zero: bool = False):
         """Annotate ``alias``: the capital arrived so far, the sum of the project's ledger (None
         without a line, or 0.00 with ``zero``), computed in the query."""
@@ -91,21 +83,6 @@ class Project(TrackedModel):
     def __str__(self):
         return self.name
 
-    @staticmethod
-    def hidden_from(user):
-        """Ids of the confidential projects this user may not know of (a subquery)."""
-        if user.is_manager:
-            return Project.objects.none().values("pk")
-        in_team = Project.team.through.objects.filter(project_id=OuterRef("pk"), user_id=user.pk)
-        return (
-            Project.objects.filter(is_confidential=True).exclude(owner_id=user.pk).exclude(Exists(in_team)).values("pk")
-        )
-
-    def is_visible_to(self, user) -> bool:
-        if not self.is_confidential or user.is_manager or self.owner_id == user.pk:
-            return True
-        return self.team.filter(pk=user.pk).exists()
-
 
 class ProjectStageChange(models.Model):
     """One move of a project from one stage to another, with who, when and why."""
@@ -136,17 +113,6 @@ class ProjectStageChange(models.Model):
         return f"{self.project}：{self.get_from_stage_display()} → {self.get_to_stage_display()}"
 
 
-class ProjectChildQuerySet(models.QuerySet):
-    """Records hanging from a project share its confidentiality."""
-
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_manager:
-            return self
-        return self.exclude(project_id__in=Project.hidden_from(user))
-
-
 class CapitalArrival(TrackedModel):
     """Capital that actually arrived for a project (资金到位), one ledger line each."""
 
@@ -157,8 +123,6 @@ class CapitalArrival(TrackedModel):
     arrived_on = models.DateField(_("到位日期"))
     note = models.TextField(_("说明"), blank=True)
     history = HistoricalRecords()
-
-    objects = ProjectChildQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("资金到位")
@@ -197,8 +161,6 @@ class Milestone(TrackedModel):
     history = HistoricalRecords(excluded_fields=["search_text"])
 
     search_source_fields = ("title",)
-
-    objects = ProjectChildQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("节点")

@@ -6,18 +6,6 @@ from simple_history.models import HistoricalRecords
 
 from ..choices import TaskPriority, TaskStatus
 from .base import TrackedModel
-from .projects import Project
-
-
-class TaskQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """A task of a confidential project, directly or through its agreement, shares its secrecy."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_manager:
-            return self
-        hidden = Project.hidden_from(user)
-        return self.exclude(project_id__in=hidden).exclude(agreement__project_id__in=hidden)
 
 
 class Task(TrackedModel):
@@ -58,8 +46,6 @@ class Task(TrackedModel):
     history = HistoricalRecords(excluded_fields=["search_text"])
 
     search_source_fields = ("title",)
-
-    objects = TaskQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("跟进事项")

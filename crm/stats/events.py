@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import F
 from django.utils import timezone
 
+from .. import access
 from ..choices import ProjectStage
 from ..models import Agreement, Meeting, Project, User
 from ..services import today as local_today
@@ -91,7 +92,7 @@ def event_outcomes(*, user: User, meeting: Meeting, today: dt.date | None = None
 
 def _projects(user, cohort, histories, arrivals, agreement_rows, today) -> list[dict]:
     signed_on = {row.project_id: row.signed_on for row in agreement_rows if row.project_id and row.id == row.first_id}
-    visible = cohort.filter(pk__in=Project.objects.visible_to(user).values("pk")).select_related("company")
+    visible = cohort.filter(pk__in=access.visible(user, Project.objects.all()).values("pk")).select_related("company")
     return [
         {
             "id": project.pk,
@@ -112,7 +113,9 @@ def _projects(user, cohort, histories, arrivals, agreement_rows, today) -> list[
 
 
 def _agreements(user, agreements) -> list[dict]:
-    visible = agreements.filter(pk__in=Agreement.objects.visible_to(user).values("pk")).select_related("project")
+    visible = agreements.filter(pk__in=access.visible(user, Agreement.objects.all()).values("pk")).select_related(
+        "project"
+    )
     return [
         {
             "id": agreement.pk,

@@ -10,6 +10,7 @@ from django.db.models import F
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import gettext as _
 
+from .. import access
 from ..choices import ProjectStage
 from ..filtersets import ProjectFilterSet
 from ..models import Project, User
@@ -97,7 +98,7 @@ def _completed_stays(histories) -> dict[str, list[int]]:
 def _stalled_projects(user: User, projects, cutoff: dt.date, today: dt.date, limit: int | None) -> list[dict]:
     """The stalled projects ``user`` may see, the longest stalled first, at most ``limit`` of them."""
     visible = (
-        projects.filter(pk__in=Project.objects.visible_to(user).values("pk"))
+        projects.filter(pk__in=access.visible(user, Project.objects.all()).values("pk"))
         .exclude(stage__in=FINAL_STAGES)
         .filter(since__lt=cutoff)
         .select_related("company", "owner")

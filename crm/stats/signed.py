@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import access
 from ..filtersets import AgreementFilterSet, ProjectFilterSet
 from ..models import Agreement, Industry, Meeting, Project, User
 from .common import COUNTED_STATUSES, ZERO, StatsInputError, apply_filters, first_signing, param_values
@@ -261,7 +262,7 @@ def _top_projects(user: User, agreements, rows, top: int) -> list[dict]:
     """The largest projects first signed in the range that ``user`` may see, by total investment."""
     first_signing_of = {row.project_id: row for row in rows if row.project_id and row.id == row.first_id}
     projects = (
-        Project.objects.visible_to(user)
+        access.visible(user, Project.objects.all())
         .filter(pk__in=agreements.filter(id=F("first_id")).values("project_id"))
         .select_related("company", "owner")
         .order_by(F("total_investment").desc(nulls_last=True), "-id")[:top]

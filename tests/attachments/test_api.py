@@ -5,6 +5,7 @@ from urllib.parse import quote
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from crm import access
 from crm.models import Attachment
 from tests.api.base import API, if_match
 from tests.attachments import files
@@ -247,5 +248,5 @@ def test_a_confidential_projects_files_do_not_exist_for_outsiders(editor, api, u
         assert api.get(created["file"]).status_code == 200
     # The managers' audit list names them all; no one else's does.
     assert api.get(f"{API}attachments/").json()["count"] == 3
-    assert Attachment.objects.visible_to(stranger).count() == 0
-    assert Attachment.objects.visible_to(member).count() == 3
+    assert access.visible(stranger, Attachment.objects.all()).count() == 0
+    assert access.visible(member, Attachment.objects.all()).count() == 3
