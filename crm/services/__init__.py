@@ -13,9 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .choices import OFF_PATH_STAGES, STAGE_ORDER, AgreementStatus, ProjectStage, TaskStatus
-from .models import Agreement, Milestone, Project, ProjectStageChange, ReminderSubject, Task, User
-from .webhooks import events as webhook_events
+from ..choices import OFF_PATH_STAGES, STAGE_ORDER, AgreementStatus, ProjectStage, TaskStatus
+from ..models import Agreement, Milestone, Project, ProjectStageChange, ReminderSubject, Task, User
+from ..webhooks import events as webhook_events
 
 
 class ServiceError(Exception):
@@ -49,7 +49,7 @@ def _attribute(instance, user: User | None, reason: str = "") -> None:
 
 def cancel_reminders(*, subject: str, object_id: int, keep_due_on: dt.date | None = None) -> int:
     """Pending reminders of an item that is done, cancelled or rescheduled will not be sent."""
-    from .reminders import cancel_pending
+    from ..reminders import cancel_pending
 
     return cancel_pending(subject=subject, object_id=object_id, keep_due_on=keep_due_on)
 
