@@ -16,20 +16,13 @@ from django.utils.translation import gettext as _
 from ..choices import OFF_PATH_STAGES, STAGE_ORDER, AgreementStatus, ProjectStage, TaskStatus
 from ..models import Agreement, Milestone, Project, ProjectStageChange, ReminderSubject, Task, User
 from ..webhooks import events as webhook_events
-
-
-class ServiceError(Exception):
-    """A business rule refused the write; ``field`` names what to correct."""
-
-    def __init__(self, field: str, message: str, code: str = "invalid"):
-        super().__init__(message)
-        self.field = field
-        self.message = message
-        self.code = code
-
-
-class ServiceForbidden(Exception):
-    """The rule exists, but this user may not take this step."""
+from .errors import (  # noqa: F401  (the services' errors, raised by every service)
+    ServiceError,
+    ServiceForbidden,
+    StaleVersion,
+    VersionRequired,
+    check_version,
+)
 
 
 def today() -> dt.date:
