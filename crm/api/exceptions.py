@@ -11,7 +11,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from ..services import ServiceError, ServiceForbidden
+from ..services import ServiceError, ServiceForbidden, StaleVersion, VersionRequired
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +69,11 @@ def exception_handler(exc, context):
     if isinstance(exc, ServiceError):
         exc = exceptions.ValidationError({exc.field: [exc.message]}, code=exc.code)
     elif isinstance(exc, ServiceForbidden):
-        exc = exceptions.PermissionDenied(str(exc))
+        exc = exceptions.PermissionDenied({exc.field: [exc.message]} if exc.field else exc.message)
+    elif isinstance(exc, StaleVersion):
+        exc = PreconditionFailed()
+    elif isinstance(exc, VersionRequired):
+        exc = PreconditionRequired()
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

@@ -17,6 +17,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from simple_history import utils
 
+from .. import services
 from ..db import fast_cursors
 from .browser import error_response
 from .exceptions import PreconditionFailed, PreconditionRequired
@@ -158,10 +159,16 @@ class PreconditionMixin:
             # Deleted by a writer that held the lock while this one waited for it.
             raise NotFound() from None
 
-    def check_version(self, instance):
+    def seen_version(self, instance) -> int:
+        """The version the client read (If-Match or the body's ``version``; ``*`` is any): 428
+        when it sent neither."""
         expected = expected_version(self.request)
-        if expected is not None and expected != instance.version:
-            raise PreconditionFailed()
+        return instance.version if expected is None else expected
+
+    def check_version(self, instance):
+        """Refuse a stale precondition before the body is even validated (the services check it
+        again, under the lock, as they write)."""
+        services.check_version(instance, self.seen_version(instance))
 
     def get_written_queryset(self):
         """Where an object is read back after a write (see :meth:`refetched`)."""
@@ -196,16 +203,14 @@ class PreconditionMixin:
         instance = self.refetched(instance.pk)
         return Response(self.get_serializer(instance).data, headers={"ETag": etag_for(instance)})
 
+    def perform_update(self, serializer):
+        serializer.save(seen_version=self.seen_version(serializer.instance))
+
     def destroy(self, request, *args, **kwargs):
         with transaction.atomic():
             instance = self.get_locked_object()
-            self.check_version(instance)
-            self.perform_destroy(instance)
+            services.delete(record=instance, user=self.request.user, seen_version=self.seen_version(instance))
         return Response(status=204)
-
-    def perform_destroy(self, instance):
-        instance._history_user = self.request.user
-        instance.delete()
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

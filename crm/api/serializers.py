@@ -14,7 +14,7 @@ from rest_framework import serializers
 
 from .. import access, services
 from ..auth import ROLE_COLUMNS, roles_from
-from ..choices import AgreementStatus, ProjectStage, RequestStatus, TaskStatus
+from ..choices import ProjectStage, TaskStatus
 from ..models import (
     Agreement,
     CapitalArrival,
@@ -170,29 +170,13 @@ class CRMSerializer(serializers.ModelSerializer):
         return getattr(request, "user", None)
 
     def create(self, validated_data):
-        many = {k: validated_data.pop(k) for k in list(validated_data) if self._is_many(k)}
-        instance = self.Meta.model(**validated_data)
-        instance._history_user = self.acting_user
-        instance.save()
-        for name, value in many.items():
-            getattr(instance, name).set(value)
-        return instance
+        """Writes go through the services (crm/services): the serializer only translates the body."""
+        return services.create(model=self.Meta.model, user=self.acting_user, values=validated_data)
 
     def update(self, instance, validated_data):
-        many = {k: validated_data.pop(k) for k in list(validated_data) if self._is_many(k)}
-        for name, value in validated_data.items():
-            setattr(instance, name, value)
-        instance._history_user = self.acting_user
-        instance.save()
-        for name, value in many.items():
-            getattr(instance, name).set(value)
-        return instance
-
-    def _is_many(self, name):
-        try:
-            return self.Meta.model._meta.get_field(name).many_to_many
-        except Exception:  # noqa: BLE001
-            return False
+        """``seen_version`` comes from the view (If-Match or the body's version)."""
+        seen = validated_data.pop("seen_version", None)
+        return services.update(record=instance, user=self.acting_user, values=validated_data, seen_version=seen)
 
     def value(self, attrs, name):
         """The value a field will have after this write (partial updates keep the stored one)."""
@@ -308,14 +292,6 @@ class TripSerializer(CRMSerializer):
         ]  # fmt: skip
         read_only_fields = READ_ONLY_BASE
 
-    def validate(self, attrs):
-        start, end = self.value(attrs, "start_date"), self.value(attrs, "end_date")
-        if start and end and end < start:
-            raise serializers.ValidationError(
-                {"end_date": [_("返回日期不能早于出发日期。 The end date cannot be before the start date.")]}
-            )
-        return attrs
-
 
 class MeetingSerializer(CRMSerializer):
     trip_title = serializers.CharField(source="trip.title", read_only=True, default=None, allow_null=True)
@@ -329,14 +305,6 @@ class MeetingSerializer(CRMSerializer):
             "attendees", "owner", "owner_name", "summary", "outcomes", *READ_ONLY_BASE[1:],
         ]  # fmt: skip
         read_only_fields = READ_ONLY_BASE
-
-    def validate(self, attrs):
-        start, end = self.value(attrs, "starts_at"), self.value(attrs, "ends_at")
-        if start and end and end < start:
-            raise serializers.ValidationError(
-                {"ends_at": [_("结束时间不能早于开始时间。 The end cannot be before the start.")]}
-            )
-        return attrs
 
 
 class PartnerRequestSerializer(CRMSerializer):
@@ -353,20 +321,6 @@ class PartnerRequestSerializer(CRMSerializer):
         ]  # fmt: skip
         read_only_fields = READ_ONLY_BASE
 
-    def validate(self, attrs):
-        status = self.value(attrs, "status")
-        closed = status in (RequestStatus.RESOLVED, RequestStatus.DECLINED)
-        if closed and not self.value(attrs, "resolved_on"):
-            attrs["resolved_on"] = services.today()
-        if not closed and "status" in attrs:
-            attrs["resolved_on"] = None
-        raised, resolved = self.value(attrs, "raised_on"), self.value(attrs, "resolved_on")
-        if raised and resolved and resolved < raised:
-            raise serializers.ValidationError(
-                {"resolved_on": [_("办结日期不能早于提出日期。 It cannot be resolved before it was raised.")]}
-            )
-        return attrs
-
 
 class AgreementSerializer(CRMSerializer):
     project = VisibleProjectField(required=False, allow_null=True)
@@ -381,29 +335,6 @@ class AgreementSerializer(CRMSerializer):
         ]  # fmt: skip
         read_only_fields = READ_ONLY_BASE
 
-    def validate(self, attrs):
-        signed_on = attrs.get("signed_on")
-        if signed_on and signed_on > services.today():
-            raise serializers.ValidationError(
-                {"signed_on": [_("签约日期不能晚于今天。 The signing date cannot be in the future.")]}
-            )
-        return attrs
-
-    def _sign_if_needed(self, agreement, was_signed: bool):
-        if agreement.status == AgreementStatus.SIGNED and not was_signed:
-            services.agreement_sign(agreement=agreement, user=self.acting_user, signed_on=agreement.signed_on)
-
-    def create(self, validated_data):
-        agreement = super().create(validated_data)
-        self._sign_if_needed(agreement, was_signed=False)
-        return agreement
-
-    def update(self, instance, validated_data):
-        was_signed = instance.status != AgreementStatus.DRAFT
-        agreement = super().update(instance, validated_data)
-        self._sign_if_needed(agreement, was_signed)
-        return agreement
-
 
 class ProjectSerializer(CRMSerializer):
     owner = ActiveUserField(required=False, allow_null=True)
@@ -412,7 +343,13 @@ class ProjectSerializer(CRMSerializer):
     arrived_investment = serializers.DecimalField(max_digits=17, decimal_places=2, read_only=True)
     stage_reason = serializers.CharField(
         write_only=True, required=False, allow_blank=True, max_length=2000,
-        help_text="Why the stage changes (kept in the stage history).",
+        help_text="Why the project is at this stage (kept in the stage history): optional for a move forward, "
+        "required for a move back (a correction, managers only).",
+    )  # fmt: skip
+    stage_changed_on = serializers.DateField(
+        required=False, allow_null=True,
+        help_text="The date of the current stage. Written with a new project or a change of stage "
+        "(default today); never before the latest change, never in the future.",
     )  # fmt: skip
 
     class Meta:
@@ -423,20 +360,7 @@ class ProjectSerializer(CRMSerializer):
             "stage", "stage_changed_on", "stage_reason", "owner", "owner_name", "description",
             *READ_ONLY_BASE[1:],
         ]  # fmt: skip
-        read_only_fields = (*READ_ONLY_BASE, "stage_changed_on")
-
-    def create(self, validated_data):
-        validated_data.pop("stage_reason", None)
-        validated_data.setdefault("owner", self.acting_user)
-        return services.project_create(user=self.acting_user, **validated_data)
-
-    def update(self, instance, validated_data):
-        reason = validated_data.pop("stage_reason", "")
-        new_stage = validated_data.pop("stage", instance.stage)
-        project = super().update(instance, validated_data)
-        if new_stage != project.stage:
-            services.project_change_stage(project=project, to_stage=new_stage, user=self.acting_user, reason=reason)
-        return project
+        read_only_fields = READ_ONLY_BASE
 
 
 class StageChangeSerializer(serializers.ModelSerializer):
@@ -448,6 +372,23 @@ class StageChangeSerializer(serializers.ModelSerializer):
             "id", "from_stage", "to_stage", "changed_on", "changed_at", "changed_by", "changed_by_name", "reason",
             "is_correction",
         ]  # fmt: skip
+
+
+class VersionRequestSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False, help_text="The version read (or send If-Match); a stale one answers 412, none 428."
+    )
+
+
+class CompleteRequestSerializer(serializers.Serializer):
+    done_on = serializers.DateField(required=False, allow_null=True, default=None, help_text="Default today.")
+    version = serializers.IntegerField(required=False, help_text="The version read; a stale one answers 412.")
+
+
+class ResolveRequestSerializer(serializers.Serializer):
+    resolution = serializers.CharField(max_length=10000, help_text="How it was resolved, or why it was declined.")
+    resolved_on = serializers.DateField(required=False, allow_null=True, default=None, help_text="Default today.")
+    version = serializers.IntegerField(required=False, help_text="The version read; a stale one answers 412.")
 
 
 class StageChangeRequestSerializer(serializers.Serializer):
@@ -490,19 +431,6 @@ class MilestoneSerializer(CRMSerializer):
         ]  # fmt: skip
         read_only_fields = READ_ONLY_BASE
 
-    def validate_done_on(self, value):
-        if value and value > services.today():
-            raise serializers.ValidationError(_("完成日期不能晚于今天。 A milestone cannot be done in the future."))
-        return value
-
-    def update(self, instance, validated_data):
-        if "done_on" not in validated_data or validated_data["done_on"] == instance.done_on:
-            return super().update(instance, validated_data)
-        done_on = validated_data.pop("done_on")
-        milestone = super().update(instance, validated_data) if validated_data else instance
-        if done_on is None:
-            return services.milestone_reopen(milestone=milestone, user=self.acting_user)
-        return services.milestone_complete(milestone=milestone, user=self.acting_user, done_on=done_on)
 
 
 class TaskSerializer(CRMSerializer):
@@ -519,20 +447,6 @@ class TaskSerializer(CRMSerializer):
             "meeting", "agreement", "project", "done_at", "overdue", *READ_ONLY_BASE[1:],
         ]  # fmt: skip
         read_only_fields = (*READ_ONLY_BASE, "done_at")
-
-    def create(self, validated_data):
-        status = validated_data.pop("status", TaskStatus.OPEN)
-        task = super().create(validated_data)
-        if status != TaskStatus.OPEN:
-            services.task_set_status(task=task, status=status, user=self.acting_user)
-        return task
-
-    def update(self, instance, validated_data):
-        status = validated_data.pop("status", instance.status)
-        task = super().update(instance, validated_data)
-        if status != task.status:
-            services.task_set_status(task=task, status=status, user=self.acting_user)
-        return task
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string", "enum": ["viewer", "editor", "manager"]}})

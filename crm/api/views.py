@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from .. import access, filtersets, services
 from ..auth import attach_roles, with_roles
+from ..choices import RequestStatus
 from ..models import (
     Agreement,
     CapitalArrival,
@@ -65,11 +66,11 @@ class CRMViewSet(RowListMixin, PreconditionMixin, ManyIdsMixin, HistoryMixin, vi
     lookup_value_regex = r"\d+"
 
     def _act(self, operation):
-        """Run a service on the locked object; If-Match or ``version`` is checked when sent."""
+        """Run a service on the locked object, made on the version the client read (If-Match or
+        ``version``: 428 without either, 412 when stale)."""
         with transaction.atomic():
             instance = self.get_locked_object()
-            if "If-Match" in self.request.headers or "version" in getattr(self.request, "data", {}):
-                self.check_version(instance)
+            self.check_version(instance)
             operation(instance)
         instance = self.refetched(instance.pk)
         return Response(self.get_serializer(instance).data, headers={"ETag": etag_for(instance)})
@@ -131,6 +132,31 @@ class PartnerRequestViewSet(CRMViewSet):
     search_fields = ["search_text"]
     ordering_fields = ["raised_on", "due_on", "status", "id"]
 
+    @extend_schema(request=s.ResolveRequestSerializer, responses={200: s.PartnerRequestSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        """Close the request as resolved on ``resolved_on`` (today by default), saying how."""
+        return self._close(request, RequestStatus.RESOLVED)
+
+    @extend_schema(request=s.ResolveRequestSerializer, responses={200: s.PartnerRequestSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        """Close the request as declined, saying why."""
+        return self._close(request, RequestStatus.DECLINED)
+
+    def _close(self, request, status):
+        body = s.ResolveRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._act(
+            lambda r: services.request_resolve(
+                request=r,
+                user=request.user,
+                resolution=body.validated_data["resolution"],
+                resolved_on=body.validated_data["resolved_on"],
+                status=status,
+            )
+        )
+
 
 @documented(s.AgreementSerializer)
 class AgreementViewSet(CRMViewSet):
@@ -143,7 +169,7 @@ class AgreementViewSet(CRMViewSet):
     def get_queryset(self):
         return access.visible(self.request.user, Agreement.objects.all()).select_related("meeting", "project")
 
-    @extend_schema(request=None, responses={200: s.AgreementSerializer, **WRITE_ERRORS})
+    @extend_schema(request=s.VersionRequestSerializer, responses={200: s.AgreementSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"])
     def sign(self, request, pk=None):
         """Record the agreement as signed (today, or its ``signed_on``); its project moves to 签约."""
@@ -210,13 +236,17 @@ class MilestoneViewSet(CRMViewSet):
     def get_queryset(self):
         return access.visible(self.request.user, Milestone.objects.all()).select_related("project", "assignee")
 
-    @extend_schema(request=None, responses={200: s.MilestoneSerializer, **WRITE_ERRORS})
+    @extend_schema(request=s.CompleteRequestSerializer, responses={200: s.MilestoneSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
-        """Mark the milestone reached today."""
-        return self._act(lambda m: services.milestone_complete(milestone=m, user=request.user))
+        """Mark the milestone reached on ``done_on`` (today by default)."""
+        body = s.CompleteRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._act(
+            lambda m: services.milestone_complete(milestone=m, user=request.user, done_on=body.validated_data["done_on"])
+        )
 
-    @extend_schema(request=None, responses={200: s.MilestoneSerializer, **WRITE_ERRORS})
+    @extend_schema(request=s.VersionRequestSerializer, responses={200: s.MilestoneSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
         """Clear the milestone's completion."""
@@ -233,13 +263,13 @@ class TaskViewSet(CRMViewSet):
     def get_queryset(self):
         return access.visible(self.request.user, Task.objects.all()).select_related("assignee")
 
-    @extend_schema(request=None, responses={200: s.TaskSerializer, **WRITE_ERRORS})
+    @extend_schema(request=s.VersionRequestSerializer, responses={200: s.TaskSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         """Mark the task done now."""
         return self._act(lambda t: services.task_complete(task=t, user=request.user))
 
-    @extend_schema(request=None, responses={200: s.TaskSerializer, **WRITE_ERRORS})
+    @extend_schema(request=s.VersionRequestSerializer, responses={200: s.TaskSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
         """Open the task again."""

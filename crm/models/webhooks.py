@@ -10,8 +10,6 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.signals import post_init, post_save
-from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from .base import TrackedModel
@@ -179,22 +177,3 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.event} → {self.subscription}"
-
-
-# Partner requests are written by the generic API viewset, the admin and imports alike; their
-# open/resolve events are raised here so that every path emits them in the same transaction.
-
-
-@receiver(post_init, sender="crm.PartnerRequest")
-def _remember_request_status(sender, instance, **kwargs):
-    instance._webhook_status_at_load = instance.__dict__.get("status")
-
-
-@receiver(post_save, sender="crm.PartnerRequest")
-def _partner_request_events(sender, instance, created, raw=False, **kwargs):
-    if raw:  # fixtures
-        return
-    from ..webhooks import partner_request_saved
-
-    partner_request_saved(instance, created=created, previous_status=getattr(instance, "_webhook_status_at_load", None))
-    instance._webhook_status_at_load = instance.status

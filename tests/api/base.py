@@ -96,6 +96,14 @@ def if_match(version: int) -> dict[str, str]:
     return {"HTTP_IF_MATCH": f'"{version}"'}
 
 
+def act(client, url: str, body: dict | None = None, **kwargs):
+    """POST an action (``…/{id}/sign/``) as a client does: with the ETag of the record it read."""
+    record_url = url.rstrip("/").rsplit("/", 1)[0] + "/"
+    read = client.get(record_url)
+    headers = {"HTTP_IF_MATCH": read["ETag"]} if read.status_code == 200 else {}
+    return client.post(url, body or {}, format=kwargs.pop("format", "json"), **headers, **kwargs)
+
+
 def matches(body: dict, payload: dict) -> dict:
     """The fields of ``payload`` whose value in ``body`` differs (lists compared as sets)."""
     different = {}

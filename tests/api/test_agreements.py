@@ -2,7 +2,7 @@ import datetime as dt
 
 from crm.models import ProjectStageChange
 from crm.services import today
-from tests.api.base import ResourceTests, if_match
+from tests.api.base import ResourceTests, act, if_match
 from tests.factories import AgreementFactory, CompanyFactory, MeetingFactory, ProjectFactory
 
 
@@ -65,7 +65,7 @@ class TestAgreements(ResourceTests):
     def test_it_signs_an_agreement_and_moves_its_project_to_signed(self, editor, editor_api):
         project = ProjectFactory(stage="negotiating")
         agreement = AgreementFactory(project=project, title="项目投资协议")
-        response = editor_api.post(f"{self.detail_url(agreement)}sign/")
+        response = act(editor_api, f"{self.detail_url(agreement)}sign/")
         assert response.status_code == 200, response.content
         body = response.json()
         assert body["status"] == "signed"
@@ -80,19 +80,19 @@ class TestAgreements(ResourceTests):
     def test_it_moves_a_project_from_lead_when_signed(self, editor_api):
         project = ProjectFactory(stage="lead")
         agreement = AgreementFactory(project=project)
-        editor_api.post(f"{self.detail_url(agreement)}sign/")
+        act(editor_api, f"{self.detail_url(agreement)}sign/")
         project.refresh_from_db()
         assert project.stage == "signed"
 
     def test_it_keeps_the_signing_date_already_written(self, editor_api):
         agreement = AgreementFactory(signed_on=dt.date(2024, 10, 22))
-        body = editor_api.post(f"{self.detail_url(agreement)}sign/").json()
+        body = act(editor_api, f"{self.detail_url(agreement)}sign/").json()
         assert body["signed_on"] == "2024-10-22"
 
     def test_it_leaves_a_project_under_construction_where_it_is(self, editor_api):
         project = ProjectFactory(stage="construction")
         agreement = AgreementFactory(project=project)
-        assert editor_api.post(f"{self.detail_url(agreement)}sign/").status_code == 200
+        assert act(editor_api, f"{self.detail_url(agreement)}sign/").status_code == 200
         project.refresh_from_db()
         assert project.stage == "construction"
         assert not ProjectStageChange.objects.filter(project=project).exists()
@@ -108,7 +108,7 @@ class TestAgreements(ResourceTests):
 
     def test_it_forbids_a_viewer_to_sign(self, viewer_api):
         agreement = AgreementFactory()
-        assert viewer_api.post(f"{self.detail_url(agreement)}sign/").status_code == 403
+        assert act(viewer_api, f"{self.detail_url(agreement)}sign/").status_code == 403
         agreement.refresh_from_db()
         assert agreement.status == "draft"
 

@@ -67,7 +67,9 @@ CASES = [
     named("trip end moved before its stored start", "patch", "trips/{trip}/", {"end_date": "2024-10-01"}, "end_date"),
     named("trip start moved after its stored end", "patch", "trips/{trip}/", {"start_date": "2024-11-01"}, "end_date"),
     named("meeting ending before it starts", "post", "meetings/", {"title": "x", "starts_at": "2024-10-22T10:00:00+08:00", "ends_at": "2024-10-22T09:00:00+08:00"}, "ends_at"),
-    named("request resolved before it was raised", "patch", "requests/{request}/", {"status": "resolved", "resolved_on": "2024-10-01"}, "resolved_on"),
+    named("request resolved before it was raised", "patch", "requests/{request}/", {"status": "resolved", "resolved_on": "2024-10-01", "resolution": "已协调"}, "resolved_on"),
+    named("request resolved without saying how", "patch", "requests/{request}/", {"status": "resolved"}, "resolution"),
+    named("request declined without saying why", "post", "requests/{request}/decline/", {"resolution": ""}, "resolution"),
     # Negative or absurd amounts -------------------------------------------------------------------
     named("negative total investment", "post", "projects/", {"name": "x", "total_investment": "-1.00"}, "total_investment"),
     named("contracted investment above 10^14 yuan", "post", "projects/", {"name": "x", "contracted_investment": "100000000000000.01"}, "contracted_investment"),

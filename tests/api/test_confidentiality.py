@@ -11,7 +11,8 @@ import re
 import pytest
 from django.urls import URLResolver, get_resolver
 
-from tests.api.base import API, ids_in, if_match
+from crm.models import Project
+from tests.api.base import API, act, ids_in, if_match
 from tests.conftest import client_for
 from tests.factories import (
     AgreementFactory,
@@ -111,7 +112,7 @@ def test_it_lets_an_outsider_neither_change_nor_move_nor_delete_it(outsider_api,
     responses = [
         outsider_api.patch(f"{API}projects/{secret.pk}/", {"name": "改名"}, **if_match(1)),
         outsider_api.put(f"{API}projects/{secret.pk}/", {"name": "改名"}, **if_match(1)),
-        outsider_api.post(f"{API}projects/{secret.pk}/change-stage/", {"stage": "signed"}),
+        act(outsider_api, f"{API}projects/{secret.pk}/change-stage/", {"stage": "signed"}),
     ]
     assert [r.status_code for r in responses] == [404, 404, 404]
     secret.refresh_from_db()
@@ -213,19 +214,22 @@ def test_it_lets_a_team_member_change_the_project_and_add_to_it(member_api, secr
     assert member_api.get(f"{API}projects/{secret.pk}/").json()["arrived_investment"] == "100.00"
 
 
-def test_a_team_member_who_leaves_the_team_gets_an_answer_and_then_loses_sight(member_api, member, owner, secret):
-    response = member_api.patch(f"{API}projects/{secret.pk}/", {"team": []}, **if_match(1))
-    assert response.status_code == 200, response.content
-    assert response.json()["team"] == []
+def test_a_team_member_cannot_change_the_team_but_a_manager_can(member_api, member, api, secret):
+    refused = member_api.patch(f"{API}projects/{secret.pk}/", {"team": []}, **if_match(1))
+    assert refused.status_code == 403, refused.content
+    assert "team" in refused.json()
+    assert member_api.get(f"{API}projects/{secret.pk}/").status_code == 200
+    removed = api.patch(f"{API}projects/{secret.pk}/", {"team": []}, **if_match(1))
+    assert removed.status_code == 200, removed.content
     assert member_api.get(f"{API}projects/{secret.pk}/").status_code == 404
 
 
-def test_an_editor_who_creates_a_project_for_someone_else_gets_an_answer(outsider_api, owner):
+def test_an_editor_cannot_create_a_confidential_project(outsider_api, owner):
     payload = {"name": "代建保密项目", "is_confidential": True, "owner": owner.pk}
     response = outsider_api.post(f"{API}projects/", payload, format="json")
-    assert response.status_code == 201, response.content
-    assert response.json()["name"] == "代建保密项目"
-    assert outsider_api.get(f"{API}projects/{response.json()['id']}/").status_code == 404
+    assert response.status_code == 403, response.content
+    assert "is_confidential" in response.json()
+    assert not Project.objects.filter(name="代建保密项目").exists()
 
 
 def test_a_project_made_confidential_disappears_for_outsiders(api, outsider_api):
@@ -234,12 +238,37 @@ def test_a_project_made_confidential_disappears_for_outsiders(api, outsider_api)
     assert outsider_api.get(f"{API}projects/{project.pk}/").status_code == 404
 
 
-def test_an_editor_who_makes_someone_elses_project_confidential_gets_an_answer(outsider_api, owner):
+def test_an_editor_cannot_hide_someone_elses_project(editor, outsider_api, owner):
+    """The attack of issue 17: an outsider hides a project from everyone but themselves."""
     project = ProjectFactory(owner=owner)
-    response = outsider_api.patch(f"{API}projects/{project.pk}/", {"is_confidential": True}, **if_match(1))
+    body = {"is_confidential": True, "team": [editor.pk], "owner": editor.pk}
+    response = outsider_api.patch(f"{API}projects/{project.pk}/", body, format="json", **if_match(1))
+    assert response.status_code == 403, response.content
+    project.refresh_from_db()
+    assert (project.is_confidential, project.owner_id, list(project.team.all())) == (False, owner.pk, [])
+
+
+@pytest.mark.parametrize("body", [{"is_confidential": False}, {"team": []}, {"owner": None}])
+def test_a_team_editor_cannot_expose_the_project_or_change_who_knows(member_api, secret, body):
+    response = member_api.patch(f"{API}projects/{secret.pk}/", body, format="json", **if_match(1))
+    assert response.status_code == 403, response.content
+    assert set(response.json()) == set(body)
+    secret.refresh_from_db()
+    assert secret.is_confidential and secret.version == 1
+
+
+def test_the_owner_of_an_open_project_may_hand_it_over(owner, editor):
+    project = ProjectFactory(owner=owner)
+    response = client_for(owner).patch(f"{API}projects/{project.pk}/", {"owner": editor.pk}, **if_match(1))
     assert response.status_code == 200, response.content
-    assert response.json()["is_confidential"] is True
-    assert outsider_api.get(f"{API}projects/{project.pk}/").status_code == 404
+    assert response.json()["owner"] == editor.pk
+
+
+def test_a_manager_changes_confidentiality_team_and_owner(api, secret, editor):
+    body = {"is_confidential": False, "team": [editor.pk], "owner": editor.pk}
+    response = api.patch(f"{API}projects/{secret.pk}/", body, format="json", **if_match(1))
+    assert response.status_code == 200, response.content
+    assert (response.json()["is_confidential"], response.json()["team"]) == (False, [editor.pk])
 
 
 # Every endpoint -------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import datetime as dt
 
 from crm.services import today
-from tests.api.base import ResourceTests, if_match
+from tests.api.base import ResourceTests, act, if_match
 from tests.factories import MilestoneFactory, ProjectFactory, UserFactory
 
 DAY = dt.timedelta(days=1)
@@ -66,11 +66,11 @@ class TestMilestones(ResourceTests):
 
     def test_it_completes_a_milestone_today_and_reopens_it(self, editor, editor_api):
         milestone = MilestoneFactory()
-        completed = editor_api.post(f"{self.detail_url(milestone)}complete/")
+        completed = act(editor_api, f"{self.detail_url(milestone)}complete/")
         assert completed.status_code == 200, completed.content
         assert completed.json()["done_on"] == today().isoformat()
         assert completed.json()["done"] is True
-        reopened = editor_api.post(f"{self.detail_url(milestone)}reopen/")
+        reopened = act(editor_api, f"{self.detail_url(milestone)}reopen/")
         assert reopened.status_code == 200, reopened.content
         assert reopened.json()["done_on"] is None
         assert reopened.json()["done"] is False
@@ -101,6 +101,6 @@ class TestMilestones(ResourceTests):
 
     def test_it_forbids_a_viewer_to_complete_a_milestone(self, viewer_api):
         milestone = MilestoneFactory()
-        assert viewer_api.post(f"{self.detail_url(milestone)}complete/").status_code == 403
+        assert act(viewer_api, f"{self.detail_url(milestone)}complete/").status_code == 403
         milestone.refresh_from_db()
         assert milestone.done_on is None

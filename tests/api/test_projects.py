@@ -2,7 +2,7 @@ import datetime as dt
 
 from crm.models import Project
 from crm.services import today
-from tests.api.base import ResourceTests, if_match
+from tests.api.base import ResourceTests, act, if_match
 from tests.factories import (
     CapitalArrivalFactory,
     CompanyFactory,
@@ -71,7 +71,6 @@ class TestProjects(ResourceTests):
             "name": "华润新能源电池项目",
             "code_name": "H项目",
             "is_confidential": False,
-            "team": [UserFactory(role="editor").pk],
             "company": CompanyFactory().pk,
             "industries": [IndustryFactory().pk],
             "kind": "industrial",
@@ -79,7 +78,6 @@ class TestProjects(ResourceTests):
             "contracted_investment": "1500000000.00",
             "jobs_planned": 800,
             "location": "常州高新区",
-            "owner": UserFactory(role="editor").pk,
             "description": "年产10GWh动力电池",
         }
 
@@ -149,7 +147,7 @@ class TestProjects(ResourceTests):
     def test_it_moves_a_stage_with_the_change_stage_action(self, editor, editor_api):
         project = ProjectFactory(stage="signed")
         payload = {"stage": "construction", "reason": "开工仪式", "changed_on": "2024-11-01"}
-        response = editor_api.post(self.stage_url(project), payload, format="json")
+        response = act(editor_api, self.stage_url(project), payload)
         assert response.status_code == 200, response.content
         assert response.json()["stage_changed_on"] == "2024-11-01"
         [change] = self.history_of(editor_api, project)
@@ -162,7 +160,7 @@ class TestProjects(ResourceTests):
     def test_it_forbids_an_editor_to_move_a_stage_backward(self, editor_api):
         project = ProjectFactory(stage="construction")
         patched = editor_api.patch(self.detail_url(project), {"stage": "signed", "location": "金坛"}, **if_match(1))
-        posted = editor_api.post(self.stage_url(project), {"stage": "lead"}, format="json")
+        posted = act(editor_api, self.stage_url(project), {"stage": "lead"})
         assert patched.status_code == 403
         assert posted.status_code == 403
         project.refresh_from_db()
@@ -182,7 +180,7 @@ class TestProjects(ResourceTests):
     def test_it_lets_an_editor_stall_a_project_and_resume_it(self, editor_api):
         project = ProjectFactory(stage="negotiating")
         for stage in ("stalled", "negotiating", "dropped", "signed"):
-            response = editor_api.post(self.stage_url(project), {"stage": stage}, format="json")
+            response = act(editor_api, self.stage_url(project), {"stage": stage})
             assert response.status_code == 200, (stage, response.content)
         changes = self.history_of(editor_api, project)
         assert [(c["from_stage"], c["to_stage"]) for c in changes] == [
@@ -195,17 +193,65 @@ class TestProjects(ResourceTests):
 
     def test_it_forbids_an_editor_to_resume_a_stalled_project_at_an_earlier_stage(self, editor_api, api):
         project = ProjectFactory(stage="construction")
-        editor_api.post(self.stage_url(project), {"stage": "stalled"}, format="json")
-        assert editor_api.post(self.stage_url(project), {"stage": "signed"}, format="json").status_code == 403
-        response = api.post(self.stage_url(project), {"stage": "signed"}, format="json")
+        act(editor_api, self.stage_url(project), {"stage": "stalled"})
+        assert act(editor_api, self.stage_url(project), {"stage": "signed"}).status_code == 403
+        response = act(api, self.stage_url(project), {"stage": "signed", "reason": "误录为开工，实为签约"})
         assert response.status_code == 200
         assert self.history_of(api, project)[-1]["is_correction"] is True
 
+    def test_a_correction_without_a_reason_is_refused_even_for_a_manager(self, api):
+        project = ProjectFactory(stage="construction")
+        response = act(api, self.stage_url(project), {"stage": "signed"})
+        assert response.status_code == 400, response.content
+        assert "reason" in response.json()
+        patched = api.patch(self.detail_url(project), {"stage": "signed"}, format="json", **if_match(1))
+        assert patched.status_code == 400, patched.content
+        assert "stage_reason" in patched.json()
+        project.refresh_from_db()
+        assert (project.stage, project.version) == ("construction", 1)
+
+    def test_a_move_dated_before_the_latest_change_is_refused(self, editor_api, api):
+        project = ProjectFactory(stage="negotiating")
+        first = act(editor_api, self.stage_url(project), {"stage": "signed", "changed_on": "2024-10-22"})
+        assert first.status_code == 200, first.content
+        response = act(editor_api, self.stage_url(project), {"stage": "construction", "changed_on": "2024-10-01"})
+        assert response.status_code == 400, response.content
+        assert "changed_on" in response.json()
+        assert [c["to_stage"] for c in self.history_of(api, project)][-1] == "signed"
+
+    def test_an_action_without_a_precondition_answers_428(self, editor_api):
+        project = ProjectFactory(stage="negotiating")
+        response = editor_api.post(self.stage_url(project), {"stage": "signed"}, format="json")
+        assert response.status_code == 428, response.content
+        project.refresh_from_db()
+        assert project.stage == "negotiating"
+
+    def test_a_project_is_created_at_its_stage_with_the_date_and_reason_of_that_stage(self, editor_api, api):
+        body = {
+            "name": "补录项目",
+            "stage": "signed",
+            "stage_changed_on": "2024-10-22",
+            "stage_reason": "深圳推介会签约",
+        }
+        created = editor_api.post(self.list_url(), body, format="json")
+        assert created.status_code == 201, created.content
+        assert created.json()["stage_changed_on"] == "2024-10-22"
+        history = self.history_of(api, Project.objects.get(pk=created.json()["id"]))
+        assert [(c["to_stage"], c["changed_on"], c["reason"]) for c in history] == [
+            ("signed", "2024-10-22", "深圳推介会签约")
+        ]
+
+    def test_a_project_cannot_be_created_with_a_stage_date_in_the_future(self, editor_api):
+        tomorrow = (today() + dt.timedelta(days=1)).isoformat()
+        response = editor_api.post(self.list_url(), {"name": "未来项目", "stage_changed_on": tomorrow}, format="json")
+        assert response.status_code == 400, response.content
+        assert "stage_changed_on" in response.json()
+
     def test_its_stage_history_lists_every_change_with_user_and_reason(self, editor, manager, editor_api, api):
         project_id = editor_api.post(self.list_url(), {"name": "瑞声科技研发中心"}, format="json").json()["id"]
-        editor_api.post(self.stage_url(project_id), {"stage": "negotiating", "reason": "首次洽谈"}, format="json")
-        editor_api.post(self.stage_url(project_id), {"stage": "construction", "reason": "签约即开工"}, format="json")
-        api.post(self.stage_url(project_id), {"stage": "signed", "reason": "更正"}, format="json")
+        act(editor_api, self.stage_url(project_id), {"stage": "negotiating", "reason": "首次洽谈"})
+        act(editor_api, self.stage_url(project_id), {"stage": "construction", "reason": "签约即开工"})
+        act(api, self.stage_url(project_id), {"stage": "signed", "reason": "更正"})
         changes = self.history_of(editor_api, project_id)
         assert [(c["to_stage"], c["changed_by"], c["reason"], c["is_correction"]) for c in changes] == [
             ("lead", editor.pk, "创建项目", False),
@@ -216,14 +262,14 @@ class TestProjects(ResourceTests):
 
     def test_it_refuses_a_move_to_the_stage_it_is_at(self, editor_api):
         project = ProjectFactory(stage="signed")
-        response = editor_api.post(self.stage_url(project), {"stage": "signed"}, format="json")
+        response = act(editor_api, self.stage_url(project), {"stage": "signed"})
         assert response.status_code == 400
         assert "stage" in response.json()
 
     def test_it_refuses_a_stage_change_dated_in_the_future(self, editor_api):
         project = ProjectFactory(stage="signed")
         tomorrow = (today() + dt.timedelta(days=1)).isoformat()
-        response = editor_api.post(self.stage_url(project), {"stage": "construction", "changed_on": tomorrow})
+        response = act(editor_api, self.stage_url(project), {"stage": "construction", "changed_on": tomorrow})
         assert response.status_code == 400
         assert "changed_on" in response.json()
 
@@ -237,7 +283,7 @@ class TestProjects(ResourceTests):
 
     def test_it_forbids_a_viewer_to_change_a_stage(self, viewer_api):
         project = ProjectFactory(stage="signed")
-        assert viewer_api.post(self.stage_url(project), {"stage": "construction"}).status_code == 403
+        assert act(viewer_api, self.stage_url(project), {"stage": "construction"}).status_code == 403
 
     # Deleting -----------------------------------------------------------------------------------
 

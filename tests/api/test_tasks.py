@@ -2,7 +2,7 @@ import datetime as dt
 
 from crm.models import Task
 from crm.services import today
-from tests.api.base import ResourceTests, if_match
+from tests.api.base import ResourceTests, act, if_match
 from tests.factories import (
     AgreementFactory,
     CompanyFactory,
@@ -83,11 +83,11 @@ class TestTasks(ResourceTests):
 
     def test_it_completes_a_task_and_reopens_it(self, editor_api):
         task = TaskFactory()
-        completed = editor_api.post(f"{self.detail_url(task)}complete/")
+        completed = act(editor_api, f"{self.detail_url(task)}complete/")
         assert completed.status_code == 200, completed.content
         assert completed.json()["status"] == "done"
         assert completed.json()["done_at"] is not None
-        reopened = editor_api.post(f"{self.detail_url(task)}reopen/")
+        reopened = act(editor_api, f"{self.detail_url(task)}reopen/")
         assert reopened.status_code == 200, reopened.content
         assert (reopened.json()["status"], reopened.json()["done_at"]) == ("open", None)
 
@@ -118,4 +118,4 @@ class TestTasks(ResourceTests):
 
     def test_it_forbids_a_viewer_to_complete_a_task(self, viewer_api):
         task = TaskFactory()
-        assert viewer_api.post(f"{self.detail_url(task)}complete/").status_code == 403
+        assert act(viewer_api, f"{self.detail_url(task)}complete/").status_code == 403
