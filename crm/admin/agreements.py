@@ -10,24 +10,12 @@ from ..choices import AgreementStatus
 from ..models import Agreement
 from ..resources import AgreementResource
 from .attachments import AttachmentInline
-from .base import CRMAdmin, CRMImportExportMixin, VersionedModelForm, amount_column
-from .projects import changed_model_fields
-
-
-class AgreementForm(VersionedModelForm):
-    def clean(self):
-        cleaned = super().clean()
-        signs = "status" in self.changed_data and cleaned.get("status") == AgreementStatus.SIGNED
-        signed_on = cleaned.get("signed_on")
-        if signs and signed_on and signed_on > services.today():
-            self.add_error("signed_on", _("签约日期不能晚于今天。 The signing date cannot be in the future."))
-        return cleaned
+from .base import CRMAdmin, CRMImportExportMixin, amount_column
 
 
 @admin.register(Agreement)
 class AgreementAdmin(CRMImportExportMixin, CRMAdmin):
     resource_classes = [AgreementResource]
-    form = AgreementForm
     list_display = ["title", "kind", "status", "signed_on", "amount_display", "project", "meeting"]
     list_select_related = ["project", "meeting"]
     list_filter = ["status", "kind", ("companies", admin.RelatedOnlyFieldListFilter)]
@@ -42,16 +30,6 @@ class AgreementAdmin(CRMImportExportMixin, CRMAdmin):
     actions = ["sign"]
 
     amount_display = amount_column("amount", _("协议金额"))
-
-    def save_model(self, request, obj, form, change):
-        signs = "status" in form.changed_data and obj.status == AgreementStatus.SIGNED
-        if not signs:
-            super().save_model(request, obj, form, change)
-            return
-        obj.status = form.initial.get("status", AgreementStatus.DRAFT)
-        if not change or changed_model_fields(form, ignore={"status"}):
-            super().save_model(request, obj, form, change)
-        services.agreement_sign(agreement=obj, user=request.user, signed_on=obj.signed_on)
 
     @admin.action(description=_("签约所选草拟协议（未填签约日期的记为今天）"), permissions=["change"])
     def sign(self, request, queryset):

@@ -29,7 +29,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import SelectableFieldsExportForm
 from simple_history.admin import SimpleHistoryAdmin
 
-from .. import access
+from .. import access, services
 from ..formatting import format_amount
 from ..models.base import TrackedModel, normalize_search
 
@@ -57,9 +57,13 @@ def stale_error(instance, seen) -> ValidationError:
 
 
 class VersionedModelForm(forms.ModelForm):
-    """A model form that refuses to save over a newer version of its record."""
+    """A model form that refuses to save over a newer version of its record, and shows the
+    services' refusals beside its fields (the same rules the save then applies)."""
 
     seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    user = None  # set by the admin's get_form / get_formset: the rules depend on who saves
+    # Form fields that are not model fields but go to the service (a stage's reason).
+    service_fields: tuple[str, ...] = ()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -74,7 +78,38 @@ class VersionedModelForm(forms.ModelForm):
         # ``self.instance`` is still the record as read (under a lock) in this request.
         if self._tracks_version() and cleaned.get(VERSION_FIELD) != self.instance.version:
             raise stale_error(self.instance, cleaned.get(VERSION_FIELD))
+        if not self.errors and isinstance(self.instance, TrackedModel):
+            adding = self.instance._state.adding
+            try:
+                services.validate(
+                    model=type(self.instance),
+                    user=self.user,
+                    record=None if adding else self.instance,
+                    values=self.service_values(),
+                )
+            except (services.ServiceError, services.ServiceForbidden) as exc:
+                self.add_service_error(exc)
         return cleaned
+
+    def add_service_error(self, exc) -> None:
+        field = getattr(exc, "field", None)
+        self.add_error(field if field in self.fields else None, exc.message)
+
+    def service_values(self) -> dict:
+        """What this form writes, for the services: every model field of a new record (with the
+        parent an inline row hangs from), the changed ones of an existing record."""
+        model = self._meta.model
+        names = {f.name for f in model._meta.get_fields() if f.concrete and not f.auto_created}
+        cleaned = getattr(self, "cleaned_data", {})
+        if self.instance._state.adding:
+            values = {name: value for name, value in cleaned.items() if name in names}
+            for field in model._meta.concrete_fields:
+                if field.is_relation and field.name not in values and getattr(self.instance, field.attname, None):
+                    values[field.name] = getattr(self.instance, field.attname)
+        else:
+            values = {name: cleaned[name] for name in self.changed_data if name in names and name in cleaned}
+        values.update({name: cleaned[name] for name in self.service_fields if name in cleaned})
+        return values
 
 
 def overdue_text(due_on, today) -> str | None:
@@ -114,6 +149,11 @@ class LockedInlineMixin(VisibilityMixin):
     form = VersionedModelForm
     extra = 0
     show_change_link = True
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.user = request.user
+        return formset
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -156,6 +196,63 @@ class CRMAdmin(VisibilityMixin, SimpleHistoryAdmin):
             name, options = fieldsets[0]
             fieldsets[0] = (name, {**options, "fields": [*options["fields"], VERSION_FIELD]})
         return fieldsets
+
+    # Writes: every save goes through the services (crm/services) ------------------------------
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.user = request.user
+        return form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A refusal the form could not foresee (an inline row of a record created on the same
+        page) is shown as a message; the transaction, and so everything of the page, is undone."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (services.ServiceError, services.ServiceForbidden) as exc:
+            messages.error(request, gettext("未保存：%(reason)s") % {"reason": exc.message})
+            return HttpResponseRedirect(request.get_full_path())
+
+    def save_model(self, request, obj, form, change):
+        values = form.service_values()
+        if change:
+            seen = form.cleaned_data.get(VERSION_FIELD, obj.version)
+            saved = services.update(record=obj, user=request.user, values=values, seen_version=seen)
+        else:
+            saved = services.create(model=type(obj), user=request.user, values=values)
+        adopt(obj, saved)
+
+    def save_related(self, request, form, formsets, change):
+        # The form's many-to-many fields went to the service with the rest of the record.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request, form, formset, change):
+        if not (issubclass(formset.model, TrackedModel) and issubclass(formset.form, VersionedModelForm)):
+            return super().save_formset(request, form, formset, change)
+        deleted = formset.deleted_forms if formset.can_delete else []
+        # What Django's change message reads from a saved formset.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for row in formset.initial_forms:
+            seen = row.cleaned_data.get(VERSION_FIELD)
+            if row in deleted:
+                services.delete(record=row.instance, user=request.user, seen_version=seen)
+                formset.deleted_objects.append(row.instance)
+            elif row.has_changed():
+                values = row.service_values()
+                saved = services.update(record=row.instance, user=request.user, values=values, seen_version=seen)
+                formset.changed_objects.append((saved, row.changed_data))
+        for row in formset.extra_forms:
+            if row.has_changed() and row not in deleted:
+                values = {**row.service_values(), formset.fk.name: formset.instance}
+                formset.new_objects.append(services.create(model=formset.model, user=request.user, values=values))
+
+    def delete_model(self, request, obj):
+        services.delete(record=obj, user=request.user, seen_version=getattr(obj, "version", None))
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            services.delete(record=obj, user=request.user, seen_version=getattr(obj, "version", None))
 
     # Search --------------------------------------------------------------------------------
 
@@ -203,6 +300,14 @@ class CRMAdmin(VisibilityMixin, SimpleHistoryAdmin):
                 helper = self.get_historical_record_context_helper(request, previous)
                 previous.history_delta_changes = helper.context_for_delta_changes(delta)
             previous = current
+
+
+def adopt(obj, saved) -> None:
+    """Make ``obj``, the admin's instance, the record the service saved (its pk, values, state)."""
+    for field in type(saved)._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(saved, field.attname))
+    obj._state.adding = False
+    obj._state.db = saved._state.db
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -4,7 +4,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AdminDateWidget
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext, ngettext
@@ -27,15 +26,6 @@ from .base import (
     overdue_text,
 )
 from .filters import MilestoneDoneFilter, MilestoneOverdueFilter
-
-FORBIDDEN_BACKWARD = _("只有管理员可以将项目阶段回退（更正）。 Only a manager may move a project's stage backward.")
-
-
-def changed_model_fields(form, ignore=()) -> set[str]:
-    """Fields of the record itself (not many-to-many, not helpers) that the form changed."""
-    concrete = {f.name for f in form._meta.model._meta.concrete_fields}
-    return {name for name in form.changed_data if name in concrete and name not in ignore}
-
 
 # Inlines -------------------------------------------------------------------------------------------
 
@@ -86,25 +76,19 @@ class ProjectForm(VersionedModelForm):
         label=_("阶段变更原因"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
-        help_text=_("修改阶段时必填，记入阶段变更记录。"),
+        help_text=_("记入阶段变更记录。向前推进时可不填；回退（更正，仅管理员）时必填。"),
     )
-    user = None  # set by ProjectAdmin.get_form: stage rules depend on who saves
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.instance._state.adding or "stage" not in self.changed_data or not cleaned.get("stage"):
-            return cleaned
-        # Same rules as project_change_stage, checked here so that they show on the form.
-        if services.stage_move_is_backward(self.instance, cleaned["stage"]) and not self.user.is_manager:
-            self.add_error("stage", FORBIDDEN_BACKWARD)
-        if not cleaned.get("stage_reason", "").strip():
-            self.add_error("stage_reason", _("修改阶段时请填写原因。"))
-        return cleaned
+    service_fields = ("stage_reason",)
 
 
 class StageChangeForm(forms.Form):
     to_stage = forms.ChoiceField(label=_("新阶段"), choices=ProjectStage.choices)
-    reason = forms.CharField(label=_("原因"), widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
+    reason = forms.CharField(
+        label=_("原因"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_("向前推进时可不填；回退（更正，仅管理员）时必填。"),
+    )
     changed_on = forms.DateField(
         label=_("变更日期"), required=False, widget=AdminDateWidget, help_text=_("留空为今天。")
     )
@@ -181,23 +165,6 @@ class ProjectAdmin(CRMImportExportMixin, CRMAdmin):
                 form.base_fields[name].help_text = f"{hint} {now}" if current else hint
         return form
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            services.project_save_new(project=obj, user=request.user)
-            return
-        if "stage" not in form.changed_data:
-            super().save_model(request, obj, form, change)
-            return
-        to_stage, obj.stage = obj.stage, form.initial["stage"]
-        if changed_model_fields(form, ignore={"stage"}):
-            super().save_model(request, obj, form, change)
-        try:
-            services.project_change_stage(
-                project=obj, to_stage=to_stage, user=request.user, reason=form.cleaned_data["stage_reason"].strip()
-            )
-        except services.ServiceForbidden as exc:
-            raise PermissionDenied(str(exc)) from exc
-
     @admin.action(description=_("变更所选项目的阶段（填写原因）"), permissions=["change"])
     def change_stage(self, request, queryset):
         form = StageChangeForm(request.POST if "apply" in request.POST else None)
@@ -243,18 +210,9 @@ class ProjectAdmin(CRMImportExportMixin, CRMAdmin):
 # Milestones ------------------------------------------------------------------------------------------
 
 
-class MilestoneForm(VersionedModelForm):
-    def clean_done_on(self):
-        done_on = self.cleaned_data.get("done_on")
-        if done_on and done_on > services.today() and "done_on" in self.changed_data:
-            raise forms.ValidationError(_("完成日期不能晚于今天。 A milestone cannot be done in the future."))
-        return done_on
-
-
 @admin.register(Milestone)
 class MilestoneAdmin(CRMImportExportMixin, CRMAdmin):
     resource_classes = [MilestoneResource]
-    form = MilestoneForm
     list_display = ["title", "project", "kind", "due_on", "done_on", "assignee", "status_display"]
     list_select_related = ["project", "assignee"]
     list_filter = [
@@ -274,18 +232,6 @@ class MilestoneAdmin(CRMImportExportMixin, CRMAdmin):
         if obj.done_on:
             return gettext("已完成")
         return overdue_text(obj.due_on, services.today()) or gettext("未到期")
-
-    def save_model(self, request, obj, form, change):
-        if "done_on" not in form.changed_data:
-            super().save_model(request, obj, form, change)
-            return
-        done_on, obj.done_on = obj.done_on, form.initial.get("done_on")
-        if not change or changed_model_fields(form, ignore={"done_on"}):
-            super().save_model(request, obj, form, change)
-        if done_on is None:
-            services.milestone_reopen(milestone=obj, user=request.user)
-        else:
-            services.milestone_complete(milestone=obj, user=request.user, done_on=done_on)
 
     @admin.action(description=_("标记所选节点为已完成（今天）"), permissions=["change"])
     def complete(self, request, queryset):

@@ -11,7 +11,6 @@ from ..models import Task
 from ..resources import TaskResource
 from .base import CRMAdmin, CRMExportMixin, overdue_text
 from .filters import TaskOverdueFilter
-from .projects import changed_model_fields
 
 
 @admin.register(Task)
@@ -40,15 +39,6 @@ class TaskAdmin(CRMExportMixin, CRMAdmin):
         if obj.status not in (TaskStatus.OPEN, TaskStatus.IN_PROGRESS) or obj.due_on is None:
             return None
         return overdue_text(obj.due_on, services.today())
-
-    def save_model(self, request, obj, form, change):
-        if "status" not in form.changed_data:
-            super().save_model(request, obj, form, change)
-            return
-        status, obj.status = obj.status, form.initial.get("status", TaskStatus.OPEN)
-        if not change or changed_model_fields(form, ignore={"status"}):
-            super().save_model(request, obj, form, change)
-        services.task_set_status(task=obj, status=status, user=request.user)
 
     def _set_status(self, request, queryset, status, message):
         count = 0

@@ -432,7 +432,6 @@ class MilestoneSerializer(CRMSerializer):
         read_only_fields = READ_ONLY_BASE
 
 
-
 class TaskSerializer(CRMSerializer):
     assignee = ActiveUserField(required=False, allow_null=True)
     assignee_name = NameField(source="assignee")

@@ -243,7 +243,9 @@ class MilestoneViewSet(CRMViewSet):
         body = s.CompleteRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._act(
-            lambda m: services.milestone_complete(milestone=m, user=request.user, done_on=body.validated_data["done_on"])
+            lambda m: services.milestone_complete(
+                milestone=m, user=request.user, done_on=body.validated_data["done_on"]
+            )
         )
 
     @extend_schema(request=s.VersionRequestSerializer, responses={200: s.MilestoneSerializer, **WRITE_ERRORS})

@@ -31,15 +31,26 @@ OWNER_MANAGERS_OR_OWNER = gettext_lazy(
 
 
 def _is_manager(user: User | None) -> bool:
-    return user is not None and user.is_manager
+    """Managers, and the system itself (``user`` None: a command or a task), hold every right."""
+    return user is None or user.is_manager
 
 
 # Who may change what ---------------------------------------------------------------------------
 
 
 def check_project(*, user: User | None, record: Project | None, values: dict) -> None:
-    """Field rights: confidentiality and the team are the managers'; the owner is handed over by a
-    manager or, for a project that is not confidential, by its current owner."""
+    """A change of stage follows the stage rules; confidentiality and the team are the managers';
+    the owner is handed over by a manager or, for a project that is not confidential, by its
+    current owner."""
+    if record is not None and "stage" in values and values["stage"] != record.stage:
+        check_stage_move(
+            project=record,
+            to_stage=values["stage"],
+            user=user,
+            reason=values.get("stage_reason", ""),
+            changed_on=values.get("stage_changed_on"),
+            fields=("stage", "stage_reason", "stage_changed_on"),
+        )
     if _is_manager(user):
         return
     if record is None:
@@ -52,7 +63,7 @@ def check_project(*, user: User | None, record: Project | None, values: dict) ->
         if name in values and differs(record, name, values[name]):
             raise ServiceForbidden(str(NEED_TO_KNOW_MANAGERS_ONLY), field=name)
     if "owner" in values and differs(record, "owner", values["owner"]):
-        if record.is_confidential or user is None or record.owner_id != user.pk:
+        if record.is_confidential or record.owner_id != user.pk:
             raise ServiceForbidden(str(OWNER_MANAGERS_OR_OWNER), field="owner")
 
 
@@ -106,7 +117,9 @@ def check_stage_move(
     if changed_on is not None and latest is not None and changed_on < latest:
         raise ServiceError(
             date_field,
-            _("变更日期不能早于上一次阶段变更（%(latest)s）。 A change cannot be dated before the latest one (%(latest)s).")
+            _(
+                "变更日期不能早于上一次阶段变更（%(latest)s）。 A change cannot be dated before the latest one (%(latest)s)."
+            )
             % {"latest": latest.isoformat()},
             code="before_latest",
         )

@@ -87,5 +87,3 @@ def request_resolve(
     values = {"status": status, "resolution": resolution, "resolved_on": resolved_on or today()}
     reason = _("办结诉求") if status == RequestStatus.RESOLVED else _("不予办理")
     return request_update(record=request, user=user, values=values, reason=reason)
-
-

@@ -21,10 +21,10 @@ def test_reminders_are_listed_and_shown_but_never_added_changed_or_deleted(manag
     assert manager_client.get(reverse("admin:crm_reminder_delete", args=[reminder.pk])).status_code == 403
 
 
-def test_retry_now_puts_failed_reminders_back_in_the_queue(editor_client):
+def test_retry_now_puts_failed_reminders_back_in_the_queue(manager_client):
     failed = ReminderFactory(status="failed", attempts=6, last_error="boom")
     sent = ReminderFactory(status="sent", attempts=1)
-    response = editor_client.post(
+    response = manager_client.post(
         reverse("admin:crm_reminder_changelist"), {"action": "retry_now", ACTION_CHECKBOX_NAME: [failed.pk, sent.pk]}
     )
     assert response.status_code == 302

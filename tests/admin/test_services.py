@@ -78,14 +78,24 @@ def test_moving_the_stage_in_the_form_goes_through_the_service_with_the_reason(e
     assert (project.stage, project.stage_changed_on) == ("signed", TODAY)
 
 
-def test_a_stage_change_in_the_form_needs_a_reason(editor_client):
+def test_a_forward_move_in_the_form_may_leave_the_reason_out_as_the_api_does(editor_client):
     project = ProjectFactory(stage="negotiating")
     response = editor_client.post(
         change_url(project), form_data(editor_client.get(change_url(project)), stage="signed")
     )
+    assert response.status_code == 302
+    assert Project.objects.get(pk=project.pk).stage == "signed"
+    assert ProjectStageChange.objects.filter(project=project, to_stage="signed", reason="").exists()
+
+
+def test_a_correction_in_the_form_needs_a_reason_even_from_a_manager(manager_client):
+    project = ProjectFactory(stage="construction")
+    response = manager_client.post(
+        change_url(project), form_data(manager_client.get(change_url(project)), stage="signed")
+    )
     assert response.status_code == 200
     assert "stage_reason" in response.context["adminform"].form.errors
-    assert Project.objects.get(pk=project.pk).stage == "negotiating"
+    assert Project.objects.get(pk=project.pk).stage == "construction"
 
 
 def test_an_editor_cannot_move_a_stage_backward_and_sees_why(editor_client):
@@ -123,15 +133,24 @@ def test_the_stage_action_asks_for_the_stage_and_the_reason_then_moves_every_pro
     assert set(ProjectStageChange.objects.values_list("reason", "changed_by")) == {("集中签约", admin_editor.pk)}
 
 
-def test_the_stage_action_without_a_reason_shows_the_form_again(editor_client):
+def test_the_stage_action_refuses_a_correction_without_a_reason_and_names_the_project(manager_client):
+    project = ProjectFactory(stage="construction", name="回退项目")
+    response = manager_client.post(
+        changelist(Project),
+        {"action": "change_stage", ACTION_CHECKBOX_NAME: [project.pk], "apply": "1", "to_stage": "signed"},
+        follow=True,
+    )
+    assert "回退项目" in response.content.decode() and "须填写原因" in response.content.decode()
+    assert Project.objects.get(pk=project.pk).stage == "construction"
+
+
+def test_the_stage_action_moves_forward_without_a_reason(editor_client):
     project = ProjectFactory(stage="lead")
-    response = editor_client.post(
+    editor_client.post(
         changelist(Project),
         {"action": "change_stage", ACTION_CHECKBOX_NAME: [project.pk], "apply": "1", "to_stage": "signed"},
     )
-    assert response.status_code == 200
-    assert response.context["form"].errors["reason"]
-    assert Project.objects.get(pk=project.pk).stage == "lead"
+    assert Project.objects.get(pk=project.pk).stage == "signed"
 
 
 def test_viewers_have_no_stage_action(viewer_client):

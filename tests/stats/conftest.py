@@ -75,7 +75,14 @@ def project(name, *, history, industries=(), **fields):
     """A project walked through ``history`` [(stage, "YYYY-MM-DD"), ...] by the stage services."""
     first_stage, first_on = history[0]
     made = services.project_create(
-        user=None, name=name, stage=first_stage, stage_changed_on=day(first_on), industries=industries, **fields
+        user=None,
+        values={
+            "name": name,
+            "stage": first_stage,
+            "stage_changed_on": day(first_on),
+            "industries": industries,
+            **fields,
+        },
     )
     for stage, on in history[1:]:
         services.project_change_stage(project=made, to_stage=stage, user=None, changed_on=day(on))

@@ -233,12 +233,14 @@ class Seeder:
                 first_stage, first_date, _reason = stages[0]
                 project = services.project_create(
                     user=None,
-                    industries=industries,
-                    team=team,
-                    name=name,
-                    stage=first_stage,
-                    stage_changed_on=first_date,
-                    **values,
+                    values={
+                        **values,
+                        "industries": industries,
+                        "team": team,
+                        "name": name,
+                        "stage": first_stage,
+                        "stage_changed_on": first_date,
+                    },
                 )
                 self._count(Project, created=True, updated=False)
             else:
