@@ -83,23 +83,26 @@ class Seeder:
     # The one way rows are written -------------------------------------------------------------
 
     def upsert(self, model, lookup: dict, values: dict, *, many: dict | None = None, on_create: dict | None = None):
-        """Find the row by ``lookup`` (oldest first) or create it; make ``values`` and ``many`` hold."""
+        """Find the row by ``lookup`` (oldest first) or create it; make ``values`` and ``many`` hold.
+        Every write goes through the services, as the system (no user)."""
         instance = model._default_manager.filter(**lookup).order_by("pk").first()
-        created = instance is None
-        changed = []
-        if created:
-            instance = model(**lookup, **values, **(on_create or {}))
-            instance._change_reason = CHANGE_REASON
-            instance.save()
-        else:
-            changed = [name for name, value in values.items() if not self._holds(instance, name, value)]
-            if changed:
-                for name in changed:
-                    setattr(instance, name, values[name])
-                instance._change_reason = CHANGE_REASON
-                instance.save()
-        many_changed = self._set_many(instance, many or {})
-        self._count(model, created=created, updated=bool(changed) or many_changed)
+        many = many or {}
+        if instance is None:
+            values = {**lookup, **values, **(on_create or {}), **many}
+            instance = services.create(model=model, user=None, values=values, reason=CHANGE_REASON)
+            self._count(model, created=True, updated=False)
+            return instance
+        changed = {name: value for name, value in values.items() if not self._holds(instance, name, value)}
+        changed.update(
+            (name, targets)
+            for name, targets in many.items()
+            if set(getattr(instance, name).values_list("pk", flat=True)) != {target.pk for target in targets}
+        )
+        if changed:
+            instance = services.update(
+                record=instance, user=None, values=changed, seen_version=instance.version, reason=CHANGE_REASON
+            )
+        self._count(model, created=False, updated=bool(changed))
         return instance
 
     def _count(self, model, *, created: bool, updated: bool) -> None:
@@ -115,18 +118,6 @@ class Seeder:
         if field.is_relation:
             return getattr(instance, field.attname) == (value.pk if value is not None else None)
         return getattr(instance, name) == value
-
-    @staticmethod
-    def _set_many(instance, many: dict) -> bool:
-        """Write each many-to-many set that differs; say whether one did (for the summary)."""
-        changed = False
-        for name, targets in many.items():
-            manager = getattr(instance, name)
-            if set(manager.values_list("pk", flat=True)) != {target.pk for target in targets}:
-                instance._change_reason = CHANGE_REASON
-                manager.set(targets)
-                changed = True
-        return changed
 
     def _user(self, key: str | None) -> User | None:
         return self.users[key] if key else None
