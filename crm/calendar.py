@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from icalendar import Calendar, Event
 
+from . import access
 from .choices import RequestStatus, TaskStatus
 from .models import Meeting, Milestone, PartnerRequest, Task, User
 
@@ -35,7 +36,9 @@ def _all_day(uid: str, summary: str, on: dt.date, url: str, description: str = "
 
 
 def build_feed(user: User) -> bytes:
-    """Meetings, milestones, tasks and requests that concern ``user``, near today."""
+    """Meetings, milestones, tasks and requests that concern ``user``, near today, of those ``user``
+    may see: a milestone or task of a confidential project they are not part of (assigned before,
+    or they left its team) is not in their feed."""
     today = timezone.localdate()
     start, end = today - dt.timedelta(days=PAST_DAYS), today + dt.timedelta(days=FUTURE_DAYS)
     site, domain = settings.SITE_URL, urlparse(settings.SITE_URL).hostname or "localhost"
@@ -45,7 +48,9 @@ def build_feed(user: User) -> bytes:
     calendar.add("x-wr-calname", f"招商CRM · {user}")
     calendar.add("x-wr-timezone", settings.TIME_ZONE)
 
-    meetings = Meeting.objects.filter(owner=user, starts_at__date__gte=start, starts_at__date__lte=end)
+    meetings = access.visible(user, Meeting.objects.all()).filter(
+        owner=user, starts_at__date__gte=start, starts_at__date__lte=end
+    )
     for meeting in meetings.order_by("starts_at"):
         event = Event()
         event.add("uid", f"meeting-{meeting.pk}@{domain}")
@@ -58,9 +63,11 @@ def build_feed(user: User) -> bytes:
         event.add("url", f"{site}/admin/crm/meeting/{meeting.pk}/change/")
         calendar.add_component(event)
 
-    milestones = Milestone.objects.filter(
-        Q(assignee=user) | Q(assignee__isnull=True, project__owner=user), due_on__gte=start, due_on__lte=end
-    ).select_related("project")
+    milestones = (
+        access.visible(user, Milestone.objects.all())
+        .filter(Q(assignee=user) | Q(assignee__isnull=True, project__owner=user), due_on__gte=start, due_on__lte=end)
+        .select_related("project")
+    )
     for m in milestones.order_by("due_on"):
         state = "✓ " if m.done_on else ""
         calendar.add_component(
@@ -68,7 +75,11 @@ def build_feed(user: User) -> bytes:
                      f"{site}/admin/crm/milestone/{m.pk}/change/")
         )  # fmt: skip
 
-    tasks = Task.objects.filter(assignee=user, due_on__gte=start, due_on__lte=end).exclude(status=TaskStatus.CANCELLED)
+    tasks = (
+        access.visible(user, Task.objects.all())
+        .filter(assignee=user, due_on__gte=start, due_on__lte=end)
+        .exclude(status=TaskStatus.CANCELLED)
+    )
     for t in tasks.order_by("due_on"):
         state = "✓ " if t.status == TaskStatus.DONE else ""
         calendar.add_component(
@@ -76,8 +87,10 @@ def build_feed(user: User) -> bytes:
                      t.description)
         )  # fmt: skip
 
-    requests = PartnerRequest.objects.filter(assignee=user, due_on__gte=start, due_on__lte=end).select_related(
-        "company"
+    requests = (
+        access.visible(user, PartnerRequest.objects.all())
+        .filter(assignee=user, due_on__gte=start, due_on__lte=end)
+        .select_related("company")
     )
     for r in requests.order_by("due_on"):
         state = "✓ " if r.status in (RequestStatus.RESOLVED, RequestStatus.DECLINED) else ""

@@ -38,6 +38,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from icalendar import Calendar, Event
 
+from . import access
 from .choices import RequestStatus, TaskStatus
 from .models import (
     Milestone,
@@ -71,6 +72,7 @@ class Item:
     due_on: dt.date
     recipient: User | None
     admin_path: str
+    secret: bool = False  # of a confidential project: crm/access says who may be reminded of it
 
 
 def _milestone_items(queryset) -> Iterable[Item]:
@@ -82,11 +84,12 @@ def _milestone_items(queryset) -> Iterable[Item]:
             m.due_on,
             m.assignee or m.project.owner,
             f"/admin/crm/milestone/{m.pk}/change/",
+            access.is_secret(m.project),
         )
 
 
 def _task_items(queryset) -> Iterable[Item]:
-    for t in queryset.select_related("assignee", "project__owner"):
+    for t in queryset.select_related("assignee", "project__owner", "agreement__project"):
         yield Item(
             ReminderSubject.TASK,
             t.pk,
@@ -94,6 +97,7 @@ def _task_items(queryset) -> Iterable[Item]:
             t.due_on,
             t.assignee or (t.project.owner if t.project_id else None),
             f"/admin/crm/task/{t.pk}/change/",
+            access.is_secret(t.project) or access.is_secret(t.agreement.project if t.agreement_id else None),
         )
 
 
@@ -191,6 +195,11 @@ class SweepResult:
         return {k: v for k, v in self.__dict__.items() if k != "errors"} | {"errors": self.errors[:5]}
 
 
+# Why a reminder is never sent: its item belongs to a confidential project its recipient may not
+# see (assigned before, or the recipient left the project's team). docs/reminders.md
+NOT_VISIBLE = "收件人无权查看该事项 the recipient may not see this item"
+
+
 def _row(item: Item, occurrence: Occurrence, recipient: User, today: dt.date) -> Reminder:
     status, error = ReminderStatus.PENDING, ""
     if not recipient.is_active:
@@ -252,19 +261,40 @@ def plan(
         if since is not None:
             queryset = queryset.filter(updated_at__gte=since)
         wanted: list[Reminder] = []
+        secret: list[Reminder] = []
         for item in spec.items(queryset):
+            rows = []
             occurrence = occurrence_for(item.due_on, today)
             if occurrence is not None and item.recipient is not None:
-                wanted.append(_row(item, occurrence, item.recipient, today))
+                rows.append(_row(item, occurrence, item.recipient, today))
             escalation = escalation_for(item.due_on, today)
             if escalation is not None:
                 managers = _managers() if managers is None else managers
-                wanted.extend(_row(item, escalation, manager, today) for manager in managers)
+                rows.extend(_row(item, escalation, manager, today) for manager in managers)
+            wanted.extend(rows)
+            if item.secret:
+                secret.extend(rows)
+        _skip_unseen(spec.model, secret)
         created = _insert_missing(subject, wanted)
         webhook_events.reminders_planned(subject, created)  # milestone.overdue / .escalated, same transaction
         result.created += len(created)
         result.skipped += sum(1 for r in created if r.status == ReminderStatus.SKIPPED)
         result.cancelled += _cancel_stale(subject, spec, since)
+
+
+def _skip_unseen(model: type, rows: list[Reminder]) -> None:
+    """Skip the rows whose recipient may not see their item: one query per recipient, and only for
+    items of confidential projects (nothing else is hidden from anyone)."""
+    by_recipient = defaultdict(list)
+    for row in rows:
+        if row.status == ReminderStatus.PENDING:
+            by_recipient[row.recipient_id].append(row)
+    for mine in by_recipient.values():
+        items = model._default_manager.filter(pk__in={r.object_id for r in mine})
+        seen = set(access.visible(mine[0].recipient, items).values_list("pk", flat=True))
+        for row in mine:
+            if row.object_id not in seen:
+                row.status, row.last_error = ReminderStatus.SKIPPED, NOT_VISIBLE
 
 
 def _subjects_to_plan(since: dt.datetime | None) -> set[str]:
@@ -386,6 +416,16 @@ def _still_due(rows: list[Reminder]) -> tuple[list[Reminder], list[Reminder]]:
     return keep, [r for r in rows if current.get((r.subject, r.object_id)) != r.due_on]
 
 
+def _seen_by_recipient(rows: list[Reminder]) -> tuple[list[Reminder], list[Reminder]]:
+    """Split one recipient's claimed rows into those about items they may see now, and the rest
+    (they left the project's team since the row was planned)."""
+    if not rows:
+        return rows, []
+    claimed = Reminder.objects.filter(pk__in=[r.pk for r in rows])
+    seen = set(access.without_hidden_items(claimed, rows[0].recipient).values_list("pk", flat=True))
+    return [r for r in rows if r.pk in seen], [r for r in rows if r.pk not in seen]
+
+
 def retry_delay(schedule: list[int], attempts: int) -> dt.timedelta:
     """The wait before the next attempt after ``attempts`` failed ones: the schedule's step, its last
     step once it runs out (a minute with an empty schedule). Reminders and webhooks share it."""
@@ -462,6 +502,9 @@ def send_due(now: dt.datetime, result: SweepResult) -> None:
                 status=ReminderStatus.CANCELLED,
                 last_error="事项已完成或日期已变更 item done or rescheduled",
             )
+        rows, unseen = _seen_by_recipient(rows)
+        if unseen:
+            result.skipped += _finish(unseen, token, status=ReminderStatus.SKIPPED, last_error=NOT_VISIBLE)
         if not rows:
             continue
         try:

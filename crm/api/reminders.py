@@ -1,4 +1,5 @@
-"""Reminders, read-only: managers see all, everyone else their own. And the calendar token."""
+"""Reminders, read-only: managers see all, everyone else their own, none about items the reader may
+not see (crm/access). And the calendar token."""
 
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
@@ -7,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import reminders
+from .. import access, reminders
 from ..calendar import feed_url
 from ..models import Reminder, ReminderReason, ReminderStatus, ReminderSubject, User
 from .browser import error_response
@@ -73,9 +74,7 @@ class ReminderViewSet(RowListMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         rows = Reminder.objects.select_related("recipient").order_by("-scheduled_for", "-id")
-        if self.request.user.is_manager:
-            return rows
-        return rows.filter(recipient=self.request.user)
+        return access.visible(self.request.user, rows)
 
     @extend_schema(responses={200: ReminderHealthSerializer, **READ_ERRORS}, filters=False)
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -16,12 +17,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from .. import access
 from ..choices import RequestStatus
 from ..models import (
     Milestone,
     Project,
     ReminderReason,
     ReminderSubject,
+    Task,
     WebhookDelivery,
     WebhookEvent,
     WebhookEventType,
@@ -120,6 +123,10 @@ def ring_the_bell() -> None:
 
 
 # What the payloads say about the CRM's records -----------------------------------------------------
+#
+# A subscriber is a group (a system, a chat group), outside the read rule: a confidential project is
+# told as crm/access/channels.py allows everybody. Field by field: docs/webhooks.md, "Channel rules
+# for confidential projects".
 
 
 def _name(user) -> str | None:
@@ -127,21 +134,25 @@ def _name(user) -> str | None:
 
 
 def project_ref(project) -> dict | None:
-    """A project as outside systems may see it: a confidential one by its code name only."""
+    """A project as outside systems may see it: a confidential one by its code name, without the
+    location and amount that would tell which project it is."""
     if project is None:
         return None
-    name = project.name
-    if project.is_confidential:
-        name = project.code_name or f"保密项目 #{project.pk}"
+    secret = access.is_secret(project)
     return {
         "id": project.pk,
-        "name": name,
+        "name": access.public_project_name(project),
         "is_confidential": project.is_confidential,
         "stage": project.stage,
         "stage_display": project.get_stage_display(),
-        "location": project.location or "",
-        "total_investment": None if project.total_investment is None else str(project.total_investment),
+        "location": "" if secret else project.location or "",
+        "total_investment": None if secret or project.total_investment is None else str(project.total_investment),
     }
+
+
+def _milestone_kind(milestone) -> str:
+    """A milestone's kind as a title: ``开工节点``."""
+    return f"{milestone.get_kind_display()}{ReminderSubject.MILESTONE.label}"
 
 
 def agreement_signed(agreement, user) -> int:
@@ -163,9 +174,12 @@ def agreement_signed(agreement, user) -> int:
         "project": project_ref(project),
         "signed_by": _name(user),
     }
-    if project is not None and project.is_confidential:
-        payload["agreement"]["title"] = f"保密项目协议 #{agreement.pk}"
-        payload["agreement"]["companies"] = []
+    if access.is_secret(project):  # its title, parties and amount would tell which project it is
+        payload["agreement"] |= {
+            "title": f"{access.public_project_name(project)} {agreement.get_kind_display()}",
+            "amount": None,
+            "companies": [],
+        }
     return emit_one(
         WebhookEventType.AGREEMENT_SIGNED,
         payload,
@@ -187,7 +201,7 @@ def stage_changed(change, project, user) -> int:
         "to_stage_display": change.get_to_stage_display(),
         "changed_on": change.changed_on.isoformat(),
         "changed_by": _name(user),
-        "reason": change.reason,
+        "reason": access.public_text(change.reason, project),
         "is_correction": change.is_correction,
     }
     return emit_one(
@@ -274,7 +288,7 @@ def reminders_planned(subject: str, created) -> int:
         payload = {
             "milestone": {
                 "id": milestone.pk,
-                "title": milestone.title,
+                "title": access.public_item_title(milestone.title, milestone.project, _milestone_kind(milestone)),
                 "kind": milestone.kind,
                 "kind_display": milestone.get_kind_display(),
                 "due_on": milestone.due_on.isoformat(),
@@ -317,6 +331,7 @@ def _digest_event(rows, message_id: str) -> int:
         return 0
     from ..reminders import _admin_path
 
+    titles = _public_titles(rows)
     today = timezone.localdate()
     payload = {
         "user": {"id": recipient.pk, "name": str(recipient)},
@@ -325,7 +340,7 @@ def _digest_event(rows, message_id: str) -> int:
             {
                 "kind": row.subject,
                 "kind_display": str(ReminderSubject(row.subject).label),
-                "title": row.title,
+                "title": titles[row.pk],
                 "due_on": row.due_on.isoformat(),
                 "days_left": (row.due_on - today).days,
                 "reason": row.reason,
@@ -344,3 +359,48 @@ def _digest_event(rows, message_id: str) -> int:
         dedupe_key=f"{WebhookEventType.REMINDER_DIGEST}:{message_id}"[:200],
     )
     return emit([event], subscriptions)
+
+
+def _public_titles(rows) -> dict[int, str]:
+    """Each reminder's title as its recipient's chat group may read it, by reminder id.
+
+    A reminder's title names its project and item; of a confidential project the group reads the
+    code name and the kind of item (``代号：开工节点``). An item gone meanwhile is told by its kind.
+    """
+    ids = defaultdict(set)
+    for row in rows:
+        ids[row.subject].add(row.object_id)
+    milestones = Milestone.objects.select_related("project").in_bulk(ids[ReminderSubject.MILESTONE])
+    tasks = Task.objects.select_related("project", "agreement__project").in_bulk(ids[ReminderSubject.TASK])
+    titles = {}
+    for row in rows:
+        kind = str(ReminderSubject(row.subject).label)
+        if row.subject == ReminderSubject.MILESTONE:
+            item = milestones.get(row.object_id)
+            project = item.project if item else None
+            kind = _milestone_kind(item) if item else kind
+        elif row.subject == ReminderSubject.TASK:
+            item = tasks.get(row.object_id)
+            project = _secret_project_of(item)
+        else:  # a partner request belongs to no project
+            titles[row.pk] = row.title
+            continue
+        if item is None:  # deleted since: whether it was secret is no longer known
+            titles[row.pk] = kind
+        elif access.is_secret(project):
+            titles[row.pk] = (
+                f"{access.public_project_name(project)}：{access.public_item_title(row.title, project, kind)}"
+            )
+        else:
+            titles[row.pk] = row.title
+    return titles
+
+
+def _secret_project_of(task):
+    """The confidential project a task belongs to, directly or through its agreement, if any."""
+    if task is None:
+        return None
+    for project in (task.project, task.agreement.project if task.agreement_id else None):
+        if access.is_secret(project):
+            return project
+    return None

@@ -5,7 +5,15 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
 from crm.models import Reminder
-from tests.factories import ReminderFactory, ReminderSweepFactory
+from tests.factories import (
+    AgreementFactory,
+    MilestoneFactory,
+    ProjectFactory,
+    ReminderFactory,
+    ReminderSweepFactory,
+    TaskFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -21,10 +29,10 @@ def test_reminders_are_listed_and_shown_but_never_added_changed_or_deleted(manag
     assert manager_client.get(reverse("admin:crm_reminder_delete", args=[reminder.pk])).status_code == 403
 
 
-def test_retry_now_puts_failed_reminders_back_in_the_queue(manager_client):
-    failed = ReminderFactory(status="failed", attempts=6, last_error="boom")
-    sent = ReminderFactory(status="sent", attempts=1)
-    response = manager_client.post(
+def test_retry_now_puts_failed_reminders_back_in_the_queue(editor_client, admin_editor):
+    failed = ReminderFactory(status="failed", attempts=6, last_error="boom", recipient=admin_editor)
+    sent = ReminderFactory(status="sent", attempts=1, recipient=admin_editor)
+    response = editor_client.post(
         reverse("admin:crm_reminder_changelist"), {"action": "retry_now", ACTION_CHECKBOX_NAME: [failed.pk, sent.pk]}
     )
     assert response.status_code == 302
@@ -44,3 +52,30 @@ def test_viewers_cannot_retry(viewer_client):
 def test_sweeps_are_listed(manager_client):
     sweep = ReminderSweepFactory(error="SMTPServerDisconnected")
     assert sweep in manager_client.get(reverse("admin:crm_remindersweep_changelist")).context["cl"].result_list
+
+
+def test_a_viewer_lists_only_their_own_reminders(viewer_client, admin_viewer):
+    mine = ReminderFactory(recipient=admin_viewer, title="回访赛桥生物")
+    theirs = ReminderFactory(recipient=UserFactory(), title="别人的事项")
+    listing = viewer_client.get(reverse("admin:crm_reminder_changelist"))
+    assert list(listing.context["cl"].result_list) == [mine]
+    assert "别人的事项" not in listing.content.decode()
+    assert viewer_client.get(reverse("admin:crm_reminder_change", args=[theirs.pk])).status_code in (302, 404)
+
+
+def test_a_viewer_lists_no_reminder_about_a_confidential_projects_milestone_or_agreement_task(
+    viewer_client, admin_viewer
+):
+    """Assigned to them before the project became confidential, or kept after they left its team."""
+    project = ProjectFactory(name="绝密项目X", code_name="星河", is_confidential=True)
+    milestone = MilestoneFactory(project=project, title="绝密节点", assignee=admin_viewer)
+    task = TaskFactory(agreement=AgreementFactory(project=project), title="绝密事项", assignee=admin_viewer)
+    ReminderFactory(recipient=admin_viewer, subject="milestone", object_id=milestone.pk, title="绝密项目X：绝密节点")
+    hidden = ReminderFactory(recipient=admin_viewer, subject="task", object_id=task.pk, title="绝密事项")
+    ordinary = ReminderFactory(recipient=admin_viewer, subject="task", object_id=TaskFactory().pk, title="普通事项")
+
+    listing = viewer_client.get(reverse("admin:crm_reminder_changelist"))
+    assert list(listing.context["cl"].result_list) == [ordinary]
+    assert "绝密" not in listing.content.decode()
+    assert viewer_client.get(reverse("admin:crm_reminder_change", args=[hidden.pk])).status_code in (302, 404)
+    assert viewer_client.get(reverse("admin:crm_reminder_changelist"), {"q": "绝密"}).context["cl"].result_count == 0
