@@ -39,6 +39,7 @@ from django.utils import timezone
 from icalendar import Calendar, Event
 
 from . import access
+from .backoff import retry_delay
 from .choices import RequestStatus, TaskStatus
 from .models import (
     Milestone,
@@ -426,12 +427,6 @@ def _seen_by_recipient(rows: list[Reminder]) -> tuple[list[Reminder], list[Remin
     return [r for r in rows if r.pk in seen], [r for r in rows if r.pk not in seen]
 
 
-def retry_delay(schedule: list[int], attempts: int) -> dt.timedelta:
-    """The wait before the next attempt after ``attempts`` failed ones: the schedule's step, its last
-    step once it runs out (a minute with an empty schedule). Reminders and webhooks share it."""
-    return dt.timedelta(seconds=schedule[min(attempts, len(schedule)) - 1] if schedule else 60)
-
-
 def _finish(rows: list[Reminder], token: uuid.UUID, **values) -> int:
     """Compare-and-set: only rows still held under ``token`` change."""
     return Reminder.objects.filter(
@@ -670,14 +665,9 @@ def build_calendar(rows: list[Reminder]) -> bytes:
         event.add("dtstart", row.due_on)
         event.add("dtend", row.due_on + dt.timedelta(days=1))
         event.add("dtstamp", timezone.now())
-        event.add("url", settings.SITE_URL + _admin_path(row))
+        event.add("url", settings.SITE_URL + row.admin_path())
         calendar.add_component(event)
     return calendar.to_ical()
-
-
-def _admin_path(row: Reminder) -> str:
-    model = {"milestone": "milestone", "task": "task", "request": "partnerrequest"}[row.subject]
-    return f"/admin/crm/{model}/{row.object_id}/change/"
 
 
 def build_digest(rows: list[Reminder], now: dt.datetime) -> EmailMultiAlternatives:
@@ -693,7 +683,7 @@ def build_digest(rows: list[Reminder], now: dt.datetime) -> EmailMultiAlternativ
             "due_on": row.due_on.isoformat(),
             "status": _status_line(text, row, today),
             "late": now - row.scheduled_for > late_after,
-            "url": settings.SITE_URL + _admin_path(row),
+            "url": settings.SITE_URL + row.admin_path(),
         }
         for row in rows
     ]

@@ -2,6 +2,9 @@
 
 from celery import shared_task
 
+from .reminders import sweep
+from .webhooks.delivery import deliver_due
+
 
 @shared_task(ignore_result=False)
 def ping() -> str:
@@ -12,14 +15,10 @@ def ping() -> str:
 @shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=240, soft_time_limit=200)
 def sweep_reminders() -> dict:
     """One reminder sweep (the same code as ``manage.py send_reminders``)."""
-    from .reminders import sweep
-
     return sweep()
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=240, soft_time_limit=200)
 def deliver_webhooks() -> dict:
     """Send the webhook deliveries that are due (queued after each event, and every minute by beat)."""
-    from .webhooks.delivery import deliver_due
-
     return deliver_due()

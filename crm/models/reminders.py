@@ -80,6 +80,11 @@ class Reminder(models.Model):
     def __str__(self):
         return f"{self.get_subject_display()} {self.title} → {self.recipient}（{self.occurrence}）"
 
+    def admin_path(self) -> str:
+        """Where the admin shows the reminder's item."""
+        model = {"milestone": "milestone", "task": "task", "request": "partnerrequest"}[self.subject]
+        return f"/admin/crm/{model}/{self.object_id}/change/"
+
 
 class ReminderSweep(models.Model):
     """One run of the sweep: when, and what it did. Kept for the health summary."""

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ..choices import AgreementStatus, ProjectStage
 from ..models import Agreement, Project, User
 from ..webhooks import events as webhook_events
-from .common import attribute, not_in_future, today
+from .common import attribute, not_in_future, plain_create, plain_update, today
 from .projects import project_change_stage
 
 
@@ -52,8 +52,6 @@ def _advance_project_on_signing(agreement: Agreement, user: User | None) -> None
 @transaction.atomic
 def agreement_create(*, user: User | None, values: dict, reason: str = "") -> Agreement:
     """Create an agreement; one created as signed is signed as :func:`agreement_sign` signs."""
-    from .records import plain_create
-
     values = dict(values)
     signs = values.get("status") == AgreementStatus.SIGNED
     if signs:
@@ -67,8 +65,6 @@ def agreement_create(*, user: User | None, values: dict, reason: str = "") -> Ag
 @transaction.atomic
 def agreement_update(*, record: Agreement, user: User | None, values: dict, reason: str = "") -> Agreement:
     """Change an agreement; a draft moved to signed is signed as :func:`agreement_sign` signs."""
-    from .records import plain_update
-
     values = dict(values)
     signs = values.get("status") == AgreementStatus.SIGNED and record.status == AgreementStatus.DRAFT
     if signs:

@@ -8,6 +8,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..models import User
 from .errors import ServiceError
 
 # The one wording of "this date cannot be in the future", per field that carries such a date.
@@ -59,3 +60,33 @@ def differs(record, name: str, value) -> bool:
     if field.is_relation:
         return getattr(record, field.attname) != getattr(value, "pk", value)
     return getattr(record, name) != value
+
+
+def _split(model, values: dict) -> tuple[dict, dict]:
+    many = {name: values[name] for name in values if is_many(model, name)}
+    return {name: value for name, value in values.items() if name not in many}, many
+
+
+def plain_create(*, model, user: User | None, values: dict, reason: str = ""):
+    """Create a record of a kind without rules of its own (or after its service applied them)."""
+    values, many = _split(model, values)
+    record = model(**values)
+    attribute(record, user, reason)
+    record.full_clean(exclude=list(many), validate_unique=False, validate_constraints=False)
+    record.save()
+    for name, items in many.items():
+        getattr(record, name).set(items)
+    return record
+
+
+def plain_update(*, record, user: User | None, values: dict, reason: str = ""):
+    """Change a record's fields (and many-to-many fields) as given, after the model's validation."""
+    values, many = _split(type(record), values)
+    for name, value in values.items():
+        setattr(record, name, value)
+    attribute(record, user, reason)
+    record.full_clean(exclude=list(many), validate_unique=False, validate_constraints=False)
+    record.save()
+    for name, items in many.items():
+        getattr(record, name).set(items)
+    return record

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from ..choices import OFF_PATH_STAGES, STAGE_ORDER, ProjectStage
 from ..models import Project, ProjectStageChange, User
 from ..webhooks import events as webhook_events
-from .common import attribute, differs, is_many, not_in_future, today
+from .common import attribute, differs, is_many, not_in_future, plain_update, today
 from .errors import ServiceError, ServiceForbidden
 
 BACKWARD_MANAGERS_ONLY = gettext_lazy(
@@ -207,8 +207,6 @@ def project_create(*, user: User | None, values: dict, reason: str = "") -> Proj
 def project_update(*, record: Project, user: User | None, values: dict, reason: str = "") -> Project:
     """Change a project's fields; a new ``stage`` (with ``stage_reason``, ``stage_changed_on``) is
     a stage move, recorded as :func:`project_change_stage` records it."""
-    from .records import plain_update
-
     values = dict(values)
     to_stage = values.pop("stage", record.stage)
     stage_reason = values.pop("stage_reason", "") or ""

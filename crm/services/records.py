@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import Agreement, Meeting, Milestone, PartnerRequest, Project, Task, Trip, User
 from .agreements import agreement_create, agreement_update, check_agreement
-from .common import attribute, differs, is_many
+from .common import attribute, differs, plain_create, plain_update
 from .errors import ServiceError, check_version
 from .projects import check_project, project_create, project_update
 from .requests import check_request, request_create, request_update
@@ -61,36 +61,6 @@ def validate(*, model, user: User | None, record=None, values: dict) -> None:
     if check is not None:
         changed = values if record is None else {k: v for k, v in values.items() if differs(record, k, v)}
         check(user=user, record=record, values=changed)
-
-
-def _split(model, values: dict) -> tuple[dict, dict]:
-    many = {name: values[name] for name in values if is_many(model, name)}
-    return {name: value for name, value in values.items() if name not in many}, many
-
-
-def plain_create(*, model, user: User | None, values: dict, reason: str = ""):
-    """Create a record of a kind without rules of its own (or after its service applied them)."""
-    values, many = _split(model, values)
-    record = model(**values)
-    attribute(record, user, reason)
-    record.full_clean(exclude=list(many), validate_unique=False, validate_constraints=False)
-    record.save()
-    for name, items in many.items():
-        getattr(record, name).set(items)
-    return record
-
-
-def plain_update(*, record, user: User | None, values: dict, reason: str = ""):
-    """Change a record's fields (and many-to-many fields) as given, after the model's validation."""
-    values, many = _split(type(record), values)
-    for name, value in values.items():
-        setattr(record, name, value)
-    attribute(record, user, reason)
-    record.full_clean(exclude=list(many), validate_unique=False, validate_constraints=False)
-    record.save()
-    for name, items in many.items():
-        getattr(record, name).set(items)
-    return record
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from ..choices import RequestStatus
 from ..models import PartnerRequest, User
 from ..webhooks import events as webhook_events
-from .common import not_in_future, today
+from .common import not_in_future, plain_create, plain_update, today
 from .errors import ServiceError
 
 CLOSED = (RequestStatus.RESOLVED, RequestStatus.DECLINED)
@@ -53,8 +53,6 @@ def _close_or_open(values: dict, record: PartnerRequest | None) -> dict:
 
 @transaction.atomic
 def request_create(*, user: User | None, values: dict, reason: str = "") -> PartnerRequest:
-    from .records import plain_create
-
     values = _close_or_open(dict(values), None)
     check_request(user=user, record=None, values=values)
     request = plain_create(model=PartnerRequest, user=user, values=values, reason=reason)
@@ -64,8 +62,6 @@ def request_create(*, user: User | None, values: dict, reason: str = "") -> Part
 
 @transaction.atomic
 def request_update(*, record: PartnerRequest, user: User | None, values: dict, reason: str = "") -> PartnerRequest:
-    from .records import plain_update
-
     previous = record.status
     values = _close_or_open(dict(values), record)
     check_request(user=user, record=record, values=values)

@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy
 from .. import access
 from ..choices import TaskStatus
 from ..models import Agreement, Milestone, Project, ReminderSubject, Task, User
-from .common import attribute, not_in_future, today
+from ..reminders import cancel_pending
+from .common import attribute, not_in_future, plain_create, plain_update, today
 from .errors import ServiceError
 
 ASSIGNEE_OUTSIDE = gettext_lazy(
@@ -23,8 +24,6 @@ ASSIGNEE_OUTSIDE = gettext_lazy(
 
 def cancel_reminders(*, subject: str, object_id: int, keep_due_on: dt.date | None = None) -> int:
     """Pending reminders of an item that is done, cancelled or rescheduled will not be sent."""
-    from ..reminders import cancel_pending
-
     return cancel_pending(subject=subject, object_id=object_id, keep_due_on=keep_due_on)
 
 
@@ -99,8 +98,6 @@ def milestone_reopen(*, milestone: Milestone, user: User | None) -> Milestone:
 @transaction.atomic
 def milestone_update(*, record: Milestone, user: User | None, values: dict, reason: str = "") -> Milestone:
     """Change a milestone; a new ``done_on`` completes or reopens it."""
-    from .records import plain_update
-
     values = dict(values)
     done = "done_on" in values and values["done_on"] != record.done_on
     done_on = values.pop("done_on", record.done_on)
@@ -144,12 +141,12 @@ def task_reopen(*, task: Task, user: User | None) -> Task:
 @transaction.atomic
 def task_create(*, user: User | None, values: dict, reason: str = "") -> Task:
     """Create a task; one created in another status than open moves there as a status change."""
-    from .records import plain_create
-
     values = dict(values)
     status = values.pop("status", TaskStatus.OPEN)
+    done_at = values.pop("done_at", None)  # the moment of a task entered as done
     task = plain_create(model=Task, user=user, values=values, reason=reason)
     if status != TaskStatus.OPEN:
+        task.done_at = done_at if status == TaskStatus.DONE else None
         task = task_set_status(task=task, status=status, user=user)
     return task
 
@@ -157,8 +154,6 @@ def task_create(*, user: User | None, values: dict, reason: str = "") -> Task:
 @transaction.atomic
 def task_update(*, record: Task, user: User | None, values: dict, reason: str = "") -> Task:
     """Change a task; a new ``status`` goes through :func:`task_set_status`."""
-    from .records import plain_update
-
     values = dict(values)
     status = values.pop("status", record.status)
     record = plain_update(record=record, user=user, values=values, reason=reason)

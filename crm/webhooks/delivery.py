@@ -25,8 +25,8 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from ..backoff import retry_delay
 from ..models import WebhookDelivery, WebhookDeliveryStatus, WebhookSubscription
-from ..reminders import retry_delay
 from . import channels, transport
 
 logger = logging.getLogger(__name__)

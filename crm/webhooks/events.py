@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -114,10 +115,9 @@ def ring_the_bell() -> None:
     """Ask a worker to deliver now rather than at the next beat; the beat catches up if this fails."""
     if not settings.WEBHOOK_DELIVER_ON_COMMIT:
         return
-    from ..tasks import deliver_webhooks
-
     try:
-        deliver_webhooks.apply_async(retry=False, expires=300)
+        # By name: the task's module imports the delivery code, which must not import this one back.
+        current_app.send_task("crm.tasks.deliver_webhooks", retry=False, expires=300)
     except Exception:
         logger.warning("could not queue deliver_webhooks; the beat schedule will deliver", exc_info=True)
 
@@ -329,7 +329,6 @@ def _digest_event(rows, message_id: str) -> int:
     subscriptions = subscriptions_for([WebhookEventType.REMINDER_DIGEST])
     if not any(s.user_id == recipient.pk for s in subscriptions):
         return 0
-    from ..reminders import _admin_path
 
     titles = _public_titles(rows)
     today = timezone.localdate()
@@ -345,7 +344,7 @@ def _digest_event(rows, message_id: str) -> int:
                 "days_left": (row.due_on - today).days,
                 "reason": row.reason,
                 "reason_display": str(ReminderReason(row.reason).label),
-                "url": settings.SITE_URL + _admin_path(row),
+                "url": settings.SITE_URL + row.admin_path(),
             }
             for row in rows
         ],

@@ -174,15 +174,22 @@ def test_read_only_fields_of_a_company_sent_by_a_client_change_nothing(api):
 
 def test_read_only_fields_of_a_project_sent_by_a_client_change_nothing(api):
     project = ProjectFactory(stage="negotiating")
-    stage_changed_on = Project.objects.get(pk=project.pk).stage_changed_on
     response = api.patch(
         f"{API}projects/{project.pk}/",
-        {"arrived_investment": "999999.00", "stage_changed_on": "2000-01-01", "description": "x"},
+        {"arrived_investment": "999999.00", "description": "x"},
         format="json",
         **if_match(1),
     )
     assert response.status_code == 200, response.content
     assert response.json()["arrived_investment"] == "0.00"
+
+
+def test_a_stage_date_without_a_change_of_stage_is_refused_not_ignored(api):
+    project = ProjectFactory(stage="negotiating")
+    stage_changed_on = Project.objects.get(pk=project.pk).stage_changed_on
+    response = api.patch(f"{API}projects/{project.pk}/", {"stage_changed_on": "2000-01-01"}, **if_match(1))
+    assert response.status_code == 400, response.content
+    assert "stage_changed_on" in response.json()
     assert Project.objects.get(pk=project.pk).stage_changed_on == stage_changed_on
 
 
