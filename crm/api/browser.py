@@ -33,6 +33,9 @@ class ErrorDetailSerializer(serializers.Serializer):
 
     detail = serializers.CharField()
     code = serializers.CharField(required=False, help_text="Set on some errors, e.g. `protected` on a 409.")
+    field = serializers.CharField(
+        required=False, help_text="On a 403 for a field only some roles may change: that field (e.g. `team`)."
+    )
 
 
 class ValidationErrorSerializer(serializers.Serializer):

@@ -69,7 +69,10 @@ def exception_handler(exc, context):
     if isinstance(exc, ServiceError):
         exc = exceptions.ValidationError({exc.field: [exc.message]}, code=exc.code)
     elif isinstance(exc, ServiceForbidden):
-        exc = exceptions.PermissionDenied({exc.field: [exc.message]} if exc.field else exc.message)
+        if exc.field:
+            body = {"detail": exc.message, "code": "permission_denied", "field": exc.field}
+            return Response(body, status=status.HTTP_403_FORBIDDEN)
+        exc = exceptions.PermissionDenied(exc.message)
     elif isinstance(exc, StaleVersion):
         exc = PreconditionFailed()
     elif isinstance(exc, VersionRequired):
