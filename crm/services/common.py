@@ -69,18 +69,11 @@ def _split(model, values: dict) -> tuple[dict, dict]:
 
 def plain_create(*, model, user: User | None, values: dict, reason: str = ""):
     """Create a record of a kind without rules of its own (or after its service applied them)."""
-    values, many = _split(model, values)
-    record = model(**values)
-    attribute(record, user, reason)
-    record.full_clean(exclude=list(many), validate_unique=False, validate_constraints=False)
-    record.save()
-    for name, items in many.items():
-        getattr(record, name).set(items)
-    return record
+    return plain_update(record=model(), user=user, values=values, reason=reason)
 
 
 def plain_update(*, record, user: User | None, values: dict, reason: str = ""):
-    """Change a record's fields (and many-to-many fields) as given, after the model's validation."""
+    """Write ``values`` (many-to-many fields too) into ``record`` after the model's validation."""
     values, many = _split(type(record), values)
     for name, value in values.items():
         setattr(record, name, value)
