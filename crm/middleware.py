@@ -7,6 +7,8 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
+from .validators import NUL_NOT_ALLOWED
+
 logger = logging.getLogger(__name__)
 
 
@@ -32,7 +34,7 @@ class RejectNulMiddleware:
     def __call__(self, request):
         where = _where_nul(request)
         if where is not None:
-            return JsonResponse({where: [_("不允许包含空字符（NUL）。 NUL characters are not allowed.")]}, status=400)
+            return JsonResponse({where: [str(NUL_NOT_ALLOWED)]}, status=400)
         return self.get_response(request)
 
 

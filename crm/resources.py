@@ -13,10 +13,11 @@ How a row finds the record it updates (so that a re-import updates instead of du
 - agreement: the title and the signing date;
 - milestone: the project and the title.
 
-Writes with side effects go through the services, as in the admin: a new project records its
-first stage, a changed stage goes through ``project_change_stage``, a milestone's completion
-through ``milestone_complete``/``milestone_reopen``, an agreement's signing through
-``agreement_sign``. History records name the importing user.
+A row is written by the services, as the API and the admin write (``services.create`` and
+``services.update``): the same rules and messages, the same field rights, the stage history, the
+signing, the completion of milestones. A row that changes an existing record carries the
+version it was exported with (the 版本 column); a stale or missing version refuses the file with
+that row named, as the API answers 412/428. History records name the importing user.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -60,7 +61,8 @@ from .models import (
     Trip,
     User,
 )
-from .validators import CREDIT_CODE_ALPHABET, normalize_credit_code
+from .services.common import differs
+from .validators import CREDIT_CODE_ALPHABET, NUL_NOT_ALLOWED, normalize_credit_code
 
 # Cell values --------------------------------------------------------------------------------------
 
@@ -76,7 +78,10 @@ def cell_text(value) -> str:
 
 class TextWidget(widgets.Widget):
     def clean(self, value, row=None, **kwargs):
-        return cell_text(value)
+        text = cell_text(value)
+        if "\x00" in text:
+            raise ValueError(str(NUL_NOT_ALLOWED))
+        return text
 
     def render(self, value, obj=None, **kwargs):
         return "" if value is None else str(value)
@@ -87,6 +92,13 @@ class CreditCodeWidget(TextWidget):
 
     def clean(self, value, row=None, **kwargs):
         return normalize_credit_code(cell_text(value))
+
+
+class CountryWidget(TextWidget):
+    """Country codes as the API takes them: ``cn`` is CN; the model's validator refuses 中国."""
+
+    def clean(self, value, row=None, **kwargs):
+        return super().clean(value, row, **kwargs).upper()
 
 
 class YesNoWidget(widgets.Widget):
@@ -361,12 +373,24 @@ def column(attribute: str, name: str, widget=None, **kwargs) -> fields.Field:
 # Resources ----------------------------------------------------------------------------------------
 
 
+STALE_ROW = gettext_lazy(
+    "此行导出时的版本为 %(seen)s，记录现已是第 %(current)s 版（导出后已被修改）：请重新导出后再修改。"
+    " The row was exported at version %(seen)s; the record is now at version %(current)s: export it again."
+)
+VERSION_NEEDED = gettext_lazy(
+    "修改已有记录的行须带「版本」列（导出文件中有）。"
+    " A row that changes an existing record needs its version (the 版本 column of the export)."
+)
+
+
 class CRMResource(resources.ModelResource):
-    """Chinese columns, all-or-nothing imports, history in the importing user's name."""
+    """Chinese columns, all-or-nothing imports, every row written by the services."""
+
+    # The version a row was exported with: read on import to refuse stale rows, never written.
+    version = fields.Field(attribute="version", column_name="版本", widget=IntegerWidget(), readonly=True)
 
     export_select_related: tuple[str, ...] = ()
     export_prefetch_related: tuple[str, ...] = ()
-    current_original = None  # the row's record before the import, for the service hooks
 
     def __init__(self, user=None, max_rows=None, **kwargs):
         super().__init__(**kwargs)
@@ -396,7 +420,7 @@ class CRMResource(resources.ModelResource):
         """Field names and English labels of the columns, each mapped to the Chinese column."""
         aliases = {}
         model_fields = {f.name: f for f in self._meta.model._meta.get_fields()}
-        for field in self.get_import_fields():
+        for field in self.fields.values():
             names = {field.column_name, field.attribute}
             model_field = model_fields.get(field.attribute)
             if model_field is not None and hasattr(model_field, "verbose_name"):
@@ -433,32 +457,89 @@ class CRMResource(resources.ModelResource):
         except ValidationError as exc:
             errors = exc.update_error_dict(errors)
         # Many-to-many columns are read only after the save; check them now, with the others.
-        for field in self.get_import_fields():
-            if isinstance(field.widget, widgets.ManyToManyWidget) and field.column_name in row:
-                try:
-                    field.clean(row, **kwargs)
-                except ValueError as exc:
-                    errors[field.attribute] = ValidationError(str(exc), code="invalid")
-        self.check_services(instance, row, errors)
+        for field in self._many_columns(row):
+            try:
+                field.clean(row, **kwargs)
+            except ValueError as exc:
+                errors[field.attribute] = ValidationError(str(exc), code="invalid")
         if errors:
             raise ValidationError(errors)
 
-    def check_services(self, instance, row, errors: dict) -> None:
-        """Add the errors the services would raise for this row (hook)."""
+    def _many_columns(self, row) -> list:
+        return [
+            field
+            for field in self.get_import_fields()
+            if isinstance(field.widget, widgets.ManyToManyWidget) and field.column_name in row
+        ]
 
-    def before_save_instance(self, instance, row, **kwargs):
-        instance._history_user = self.user
-        instance._change_reason = _("导入")
+    def row_values(self, instance, row) -> dict:
+        """What the row says, field by field: the columns present in the file, as the services
+        take them (references as records, many-to-many fields as lists)."""
+        values = {}
+        for field in self.get_import_fields():
+            if field.readonly or not field.attribute or field.column_name not in row:
+                continue
+            if isinstance(field.widget, widgets.ManyToManyWidget):
+                values[field.attribute] = list(field.clean(row))
+            else:
+                values[field.attribute] = getattr(instance, field.attribute, None)
+        return values
 
-    def import_row(self, row, instance_loader, **kwargs):
-        try:
-            return super().import_row(row, instance_loader, **kwargs)
-        finally:
-            self.current_original = None
+    def changes(self, original, instance, row) -> dict:
+        """The row's values that differ from the stored record ``original``; a column that is not
+        stored (a stage's reason) counts when it is filled in."""
+        stored = {field.name for field in type(original)._meta.get_fields()}
+        return {
+            name: value
+            for name, value in self.row_values(instance, row).items()
+            if (differs(original, name, value) if name in stored else value not in (None, ""))
+        }
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        """A row that changes nothing of its record is skipped (whatever version it carries)."""
+        if import_validation_errors or original is None or original.pk is None:
+            return False
+        return not self.changes(original, instance, row)
 
     def after_init_instance(self, instance, new, row, **kwargs):
-        # The record as it was before this row, for the service hooks.
+        # The record as stored, before the row's values are set on ``instance``.
         self.current_original = None if new else copy.deepcopy(instance)
+
+    def seen_version(self, row) -> int | None:
+        try:
+            return self.fields["version"].widget.clean(row.get(self.fields["version"].column_name))
+        except ValueError as exc:
+            raise ValidationError({"version": str(exc)}) from None
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        """Write the row through the services; their refusals become the row's errors."""
+        reason = _("导入")
+        try:
+            if is_create:
+                saved = services.create(
+                    model=type(instance), user=self.user, values=self.row_values(instance, row), reason=reason
+                )
+            else:
+                original = self.current_original
+                saved = services.update(
+                    record=original,
+                    user=self.user,
+                    values=self.changes(original, instance, row),
+                    seen_version=self.seen_version(row),
+                    reason=reason,
+                )
+        except (services.ServiceError, services.ServiceForbidden) as exc:
+            raise ValidationError({exc.field or NON_FIELD_ERRORS: [exc.message]}) from None
+        except services.StaleVersion as exc:
+            raise ValidationError({"version": [STALE_ROW % {"seen": exc.seen, "current": exc.current}]}) from None
+        except services.VersionRequired:
+            raise ValidationError({"version": [str(VERSION_NEEDED)]}) from None
+        # The preview and the row's result show the record as saved.
+        instance.__dict__.update({k: v for k, v in saved.__dict__.items() if k != "_state"})
+        instance._state.adding = False
+
+    def save_m2m(self, instance, row, **kwargs):
+        """Many-to-many fields were written with the rest of the row, by the services."""
 
     # Export ------------------------------------------------------------------------------
 
@@ -488,7 +569,7 @@ class IndustryResource(CRMResource):
 
     class Meta:
         model = Industry
-        fields = ("code", "name", "name_en", "parent")
+        fields = ("code", "name", "name_en", "parent", "version")
         import_id_fields = ("code",)
 
 
@@ -502,7 +583,7 @@ class CompanyResource(CRMResource):
     industries = column("industries", "产业", NamesWidget(Industry, ["name", "code"], gettext_lazy("产业")))
     city = column("city", "城市")
     province = column("province", "省份")
-    country = column("country", "国家/地区", default="CN")
+    country = column("country", "国家/地区", CountryWidget(), default="CN")
     fortune500_rank = column("fortune500_rank", "世界500强排名", IntegerWidget())
     is_listed = column("is_listed", "上市公司", YesNoWidget())
     is_local_origin = column("is_local_origin", "本地走出去企业", YesNoWidget())
@@ -534,6 +615,7 @@ class CompanyResource(CRMResource):
             "website",
             "description",
             "owner",
+            "version",
         )
         import_id_fields = ("name",)
 
@@ -566,7 +648,7 @@ class ContactResource(CRMResource):
 
     class Meta:
         model = Contact
-        fields = ("company", "name", "name_en", "title", "phone", "email", "notes")
+        fields = ("company", "name", "name_en", "title", "phone", "email", "notes", "version")
         import_id_fields = ("company", "name")
 
     def get_instance(self, instance_loader, row):
@@ -595,6 +677,8 @@ class ProjectResource(CRMResource):
     jobs_planned = column("jobs_planned", "计划就业人数", IntegerWidget())
     location = column("location", "落户地")
     stage = column("stage", "阶段", ChoiceWidget(ProjectStage), default=ProjectStage.LEAD)
+    stage_changed_on = column("stage_changed_on", "阶段变更日期", DateWidget())
+    stage_reason = column("stage_reason", "阶段变更原因")
     owner = column("owner", "负责人", UserWidget())
     description = column("description", "项目简介")
 
@@ -615,10 +699,17 @@ class ProjectResource(CRMResource):
             "jobs_planned",
             "location",
             "stage",
+            "stage_changed_on",
+            "stage_reason",
             "owner",
             "description",
+            "version",
         )
         import_id_fields = ("name",)
+
+    def dehydrate_stage_reason(self, project):
+        """Only an import fills it in: the reason of the stage the row moves the project to."""
+        return ""
 
     def get_instance(self, instance_loader, row):
         name, code_name = _row_text(row, "项目名称"), _row_text(row, "项目代号")
@@ -629,30 +720,6 @@ class ProjectResource(CRMResource):
                 queryset.filter(code_name=code_name), _("有多个项目代号为「%(name)s」。") % {"name": code_name}
             )
         return found
-
-    def check_services(self, instance, row, errors):
-        original = self.current_original
-        if original is None or instance.stage == original.stage or "stage" in errors:
-            return
-        is_backward = services.stage_move_is_backward(original, instance.stage)
-        if is_backward and not (self.user is not None and self.user.is_manager):
-            errors["stage"] = ValidationError(
-                _("只有管理员可以将项目阶段回退（更正）。 Only a manager may move a project's stage backward."),
-                code="forbidden",
-            )
-
-    def do_instance_save(self, instance, is_create):
-        if is_create:
-            services.project_save_new(project=instance, user=self.user)
-            return
-        original = self.current_original
-        to_stage = instance.stage
-        if original is not None and to_stage != original.stage:
-            instance.stage = original.stage
-            instance.save()
-            services.project_change_stage(project=instance, to_stage=to_stage, user=self.user, reason=_("导入"))
-        else:
-            instance.save()
 
 
 class AgreementResource(CRMResource):
@@ -673,7 +740,18 @@ class AgreementResource(CRMResource):
 
     class Meta:
         model = Agreement
-        fields = ("title", "signed_on", "kind", "companies", "project", "meeting", "amount", "status", "summary")
+        fields = (
+            "title",
+            "signed_on",
+            "kind",
+            "companies",
+            "project",
+            "meeting",
+            "amount",
+            "status",
+            "summary",
+            "version",
+        )
         import_id_fields = ("title", "signed_on")
 
     def get_instance(self, instance_loader, row):
@@ -686,24 +764,6 @@ class AgreementResource(CRMResource):
             self.get_queryset().filter(title=title, signed_on=signed_on),
             _("有多份协议名为「%(title)s」且签约日期相同。") % {"title": title},
         )
-
-    def _signs(self, instance) -> bool:
-        original = self.current_original
-        return instance.status == AgreementStatus.SIGNED and (original is None or original.status != instance.status)
-
-    def check_services(self, instance, row, errors):
-        if self._signs(instance) and instance.signed_on and instance.signed_on > services.today():
-            errors["signed_on"] = ValidationError(
-                _("签约日期不能晚于今天。 The signing date cannot be in the future."), code="future"
-            )
-
-    def do_instance_save(self, instance, is_create):
-        if self._signs(instance):
-            instance.status = self.current_original.status if self.current_original else AgreementStatus.DRAFT
-            instance.save()
-            services.agreement_sign(agreement=instance, user=self.user, signed_on=instance.signed_on)
-        else:
-            instance.save()
 
 
 class MilestoneResource(CRMResource):
@@ -719,7 +779,7 @@ class MilestoneResource(CRMResource):
 
     class Meta:
         model = Milestone
-        fields = ("project", "title", "kind", "due_on", "done_on", "assignee", "notes")
+        fields = ("project", "title", "kind", "due_on", "done_on", "assignee", "notes", "version")
         import_id_fields = ("project", "title")
 
     def get_instance(self, instance_loader, row):
@@ -733,37 +793,6 @@ class MilestoneResource(CRMResource):
         return _one(
             self.get_queryset().filter(project=project, title=title),
             _("项目「%(project)s」有多个名为「%(title)s」的节点。") % {"project": project, "title": title},
-        )
-
-    def check_services(self, instance, row, errors):
-        if instance.done_on and instance.done_on > services.today():
-            original = self.current_original
-            if original is None or original.done_on != instance.done_on:
-                errors["done_on"] = ValidationError(
-                    _("完成日期不能晚于今天。 A milestone cannot be done in the future."), code="future"
-                )
-
-    def do_instance_save(self, instance, is_create):
-        original = self.current_original
-        done_on = instance.done_on
-        before = original.done_on if original is not None else None
-        if done_on == before:
-            instance.save()
-            return
-        instance.done_on = before
-        if is_create or self._other_fields_changed(instance, original):
-            instance.save()
-        if done_on is None:
-            services.milestone_reopen(milestone=instance, user=self.user)
-        else:
-            services.milestone_complete(milestone=instance, user=self.user, done_on=done_on)
-
-    @staticmethod
-    def _other_fields_changed(instance, original) -> bool:
-        return any(
-            getattr(instance, f.attname) != getattr(original, f.attname)
-            for f in Milestone._meta.concrete_fields
-            if f.attname not in ("done_on", "version", "updated_at", "search_text")
         )
 
 
@@ -783,7 +812,7 @@ class TripResource(CRMResource):
 
     class Meta:
         model = Trip
-        fields = ("title", "destination", "start_date", "end_date", "leader", "purpose", "summary")
+        fields = ("title", "destination", "start_date", "end_date", "leader", "purpose", "summary", "version")
 
 
 class MeetingResource(CRMResource):
@@ -801,7 +830,7 @@ class MeetingResource(CRMResource):
 
     class Meta:
         model = Meeting
-        fields = ("title", "kind", "starts_at", "location", "trip", "companies", "summary", "outcomes")
+        fields = ("title", "kind", "starts_at", "location", "trip", "companies", "summary", "outcomes", "version")
 
 
 class PartnerRequestResource(CRMResource):
@@ -829,6 +858,7 @@ class PartnerRequestResource(CRMResource):
             "due_on",
             "resolved_on",
             "resolution",
+            "version",
         )
 
 
@@ -846,7 +876,7 @@ class TaskResource(CRMResource):
 
     class Meta:
         model = Task
-        fields = ("title", "status", "priority", "due_on", "assignee", "project", "company", "description")
+        fields = ("title", "status", "priority", "due_on", "assignee", "project", "company", "description", "version")
 
 
 class CapitalArrivalResource(CRMResource):
@@ -859,4 +889,4 @@ class CapitalArrivalResource(CRMResource):
 
     class Meta:
         model = CapitalArrival
-        fields = ("project", "amount", "arrived_on", "note")
+        fields = ("project", "amount", "arrived_on", "note", "version")

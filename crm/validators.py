@@ -45,8 +45,26 @@ def normalize_credit_code(value: str) -> str:
 MAX_AMOUNT = 10**14
 
 
+NUL_NOT_ALLOWED = _("不允许包含空字符（NUL）。 NUL characters are not allowed.")
+
+
 def validate_no_nul(value: str) -> None:
     if "\x00" in value:
+        raise ValidationError(NUL_NOT_ALLOWED, code="null_characters_not_allowed")
+
+
+def validate_country_code(value: str) -> None:
+    """An ISO 3166-1 alpha-2 code in capitals (CN, US, DE); names such as 中国 are refused."""
+    if not (len(value) == 2 and value.isascii() and value.isalpha() and value.isupper()):
         raise ValidationError(
-            _("不允许包含空字符（NUL）。 NUL characters are not allowed."), code="null_characters_not_allowed"
+            _("请填写 ISO 3166 两位国家代码，例如 CN。 Use an ISO 3166 alpha-2 code such as CN."),
+            code="country_code",
         )
+
+
+FORTUNE500_RANGE = _("世界500强排名应在 1 到 500 之间。 A Fortune Global 500 rank lies between 1 and 500.")
+
+
+def validate_fortune500_rank(value: int | None) -> None:
+    if value is not None and not 1 <= value <= 500:
+        raise ValidationError(FORTUNE500_RANGE, code="fortune500_rank")

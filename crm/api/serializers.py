@@ -30,7 +30,7 @@ from ..models import (
     Trip,
     User,
 )
-from ..validators import normalize_credit_code
+from ..validators import normalize_credit_code, validate_country_code
 
 
 class StrictDateTimeField(serializers.DateTimeField):
@@ -123,6 +123,16 @@ class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(data)
 
 
+class CountryField(serializers.CharField):
+    """An ISO 3166 alpha-2 code, written in capitals whatever the case it came in."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validators=[validate_country_code], **kwargs)
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(data).upper()
+
+
 class ActiveUserField(StrictPrimaryKeyRelatedField):
     def get_queryset(self):
         return User.objects.filter(is_active=True)
@@ -185,20 +195,6 @@ class CRMSerializer(serializers.ModelSerializer):
         return getattr(self.instance, name, None) if self.instance is not None else None
 
 
-def _refuse_cycle(instance, parent, field: str):
-    """A record cannot be its own ancestor (a group under its own subsidiary)."""
-    seen = set()
-    node = parent
-    while node is not None:
-        if instance is not None and node.pk == instance.pk:
-            raise serializers.ValidationError({field: [_("不能形成循环的上下级关系。 This would make a cycle.")]})
-        if node.pk in seen or len(seen) > 100:
-            break
-        seen.add(node.pk)
-        node = node.parent
-    return parent
-
-
 READ_ONLY_BASE = ("id", "version", "created_at", "updated_at")
 
 
@@ -210,9 +206,6 @@ class IndustrySerializer(CRMSerializer):
         fields = ["id", "name", "name_en", "code", "parent", "parent_name", *READ_ONLY_BASE[1:]]
         read_only_fields = READ_ONLY_BASE
 
-    def validate_parent(self, value):
-        return _refuse_cycle(self.instance, value, "parent")
-
 
 class CompanySerializer(CRMSerializer):
     credit_code = serializers.CharField(max_length=40, required=False, allow_blank=True)
@@ -222,13 +215,7 @@ class CompanySerializer(CRMSerializer):
     parent_name = serializers.CharField(source="parent.name", read_only=True, default=None, allow_null=True)
     owner = ActiveUserField(required=False, allow_null=True)
     owner_name = NameField(source="owner")
-    country = serializers.RegexField(
-        r"^[A-Za-z]{2}$",
-        required=False,
-        error_messages={
-            "invalid": _("请填写 ISO 3166 两位国家代码，例如 CN。 Use an ISO 3166 alpha-2 code such as CN.")
-        },
-    )
+    country = CountryField(required=False)
 
     class Meta:
         model = Company
@@ -238,7 +225,6 @@ class CompanySerializer(CRMSerializer):
             "website", "description", "owner", "owner_name", "tags", *READ_ONLY_BASE[1:],
         ]  # fmt: skip
         read_only_fields = READ_ONLY_BASE
-        extra_kwargs = {"fortune500_rank": {"min_value": 1, "max_value": 500}}
 
     def validate_credit_code(self, value):
         code = normalize_credit_code(value)
@@ -260,12 +246,6 @@ class CompanySerializer(CRMSerializer):
                 _("该统一社会信用代码已登记。 A company with this credit code already exists."), code="unique"
             )
         return code
-
-    def validate_country(self, value):
-        return value.upper()
-
-    def validate_parent(self, value):
-        return _refuse_cycle(self.instance, value, "parent")
 
 
 class ContactSerializer(CRMSerializer):

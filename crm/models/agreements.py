@@ -6,7 +6,7 @@ from ..choices import AgreementKind, AgreementStatus
 from .base import TrackedModel
 from .companies import Company
 from .meetings import Meeting
-from .projects import amount_field, amount_range
+from .projects import AMOUNT_RANGE, amount_field, amount_range
 
 
 class Agreement(TrackedModel):
@@ -43,7 +43,11 @@ class Agreement(TrackedModel):
         ordering = ["-signed_on", "-id"]
         # The list's order, for its page ids (docs/performance.md).
         indexes = [models.Index(fields=["signed_on", "id"], name="agreement_list_idx")]
-        constraints = [models.CheckConstraint(condition=amount_range("amount"), name="agreement_amount_range")]
+        constraints = [
+            models.CheckConstraint(
+                condition=amount_range("amount"), name="agreement_amount_range", violation_error_message=AMOUNT_RANGE
+            )
+        ]
 
     def __str__(self):
         return self.title

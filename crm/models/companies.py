@@ -5,8 +5,11 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..choices import CompanyKind
-from ..validators import validate_credit_code
+from ..validators import FORTUNE500_RANGE, validate_country_code, validate_credit_code, validate_fortune500_rank
 from .base import TrackedModel
+
+# A group under its own subsidiary, an industry under its own sub-industry.
+CYCLE = _("不能形成循环的上下级关系。 This would make a cycle.")
 
 
 class Industry(TrackedModel):
@@ -27,7 +30,11 @@ class Industry(TrackedModel):
         verbose_name = _("产业")
         verbose_name_plural = _("产业")
         ordering = ["code"]
-        constraints = [models.CheckConstraint(condition=~Q(parent=models.F("id")), name="industry_not_own_parent")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("id")), name="industry_not_own_parent", violation_error_message=CYCLE
+            )
+        ]
 
     def __str__(self):
         return self.name
@@ -49,8 +56,10 @@ class Company(TrackedModel):
     industries = models.ManyToManyField(Industry, verbose_name=_("产业"), blank=True, related_name="companies")
     city = models.CharField(_("城市"), max_length=100, blank=True)
     province = models.CharField(_("省份"), max_length=100, blank=True)
-    country = models.CharField(_("国家/地区"), max_length=2, default="CN")
-    fortune500_rank = models.PositiveSmallIntegerField(_("世界500强排名"), null=True, blank=True)
+    country = models.CharField(_("国家/地区"), max_length=2, default="CN", validators=[validate_country_code])
+    fortune500_rank = models.PositiveSmallIntegerField(
+        _("世界500强排名"), null=True, blank=True, validators=[validate_fortune500_rank]
+    )
     is_listed = models.BooleanField(_("上市公司"), default=False)
     is_local_origin = models.BooleanField(_("本地走出去企业"), default=False)
     is_home_side = models.BooleanField(_("我方单位"), default=False)
@@ -83,8 +92,11 @@ class Company(TrackedModel):
             models.CheckConstraint(
                 condition=Q(fortune500_rank__isnull=True) | Q(fortune500_rank__gte=1, fortune500_rank__lte=500),
                 name="company_fortune500_rank_range",
+                violation_error_message=FORTUNE500_RANGE,
             ),
-            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="company_not_own_parent"),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("id")), name="company_not_own_parent", violation_error_message=CYCLE
+            ),
         ]
 
     def __str__(self):

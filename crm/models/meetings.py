@@ -8,6 +8,10 @@ from ..choices import MeetingKind, RequestStatus
 from .base import TrackedModel
 from .companies import Company, Contact
 
+TRIP_ENDS_BEFORE_START = _("返回日期不能早于出发日期。 The end date cannot be before the start date.")
+MEETING_ENDS_BEFORE_START = _("结束时间不能早于开始时间。 The end cannot be before the start.")
+RESOLVED_BEFORE_RAISED = _("办结日期不能早于提出日期。 It cannot be resolved before it was raised.")
+
 
 class Trip(TrackedModel):
     """A delegation's journey to another city (代表团出访)."""
@@ -41,7 +45,13 @@ class Trip(TrackedModel):
         ordering = ["-start_date", "-id"]
         # The list's order, for its page ids (docs/performance.md).
         indexes = [models.Index(fields=["start_date", "id"], name="trip_list_idx")]
-        constraints = [models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="trip_end_after_start")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")),
+                name="trip_end_after_start",
+                violation_error_message=TRIP_ENDS_BEFORE_START,
+            )
+        ]
 
     def __str__(self):
         return f"{self.title}（{self.start_date:%Y-%m-%d}）"
@@ -83,7 +93,9 @@ class Meeting(TrackedModel):
         indexes = [models.Index(fields=["starts_at", "id"], name="meeting_list_idx")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(ends_at__isnull=True) | Q(ends_at__gte=F("starts_at")), name="meeting_end_after_start"
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gte=F("starts_at")),
+                name="meeting_end_after_start",
+                violation_error_message=MEETING_ENDS_BEFORE_START,
             )
         ]
 
@@ -126,6 +138,7 @@ class PartnerRequest(TrackedModel):
             models.CheckConstraint(
                 condition=Q(resolved_on__isnull=True) | Q(resolved_on__gte=F("raised_on")),
                 name="request_resolved_after_raised",
+                violation_error_message=RESOLVED_BEFORE_RAISED,
             )
         ]
         indexes = [

@@ -22,6 +22,10 @@ def amount_field(verbose_name, **kwargs):
     return models.DecimalField(verbose_name, max_digits=17, decimal_places=2, validators=AMOUNT_VALIDATORS, **kwargs)
 
 
+AMOUNT_RANGE = _("金额应在 0 到 100 万亿元之间。 An amount lies between 0 and 10^14 yuan.")
+ARRIVAL_RANGE = _("到位金额应大于 0 且不超过 100 万亿元。 An arrival is more than 0 and at most 10^14 yuan.")
+
+
 def amount_range(field: str) -> Q:
     return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": 0, f"{field}__lte": MAX_AMOUNT})
 
@@ -74,9 +78,15 @@ class Project(TrackedModel):
         verbose_name_plural = _("项目")
         ordering = ["-id"]
         constraints = [
-            models.CheckConstraint(condition=amount_range("total_investment"), name="project_total_investment_range"),
             models.CheckConstraint(
-                condition=amount_range("contracted_investment"), name="project_contracted_investment_range"
+                condition=amount_range("total_investment"),
+                name="project_total_investment_range",
+                violation_error_message=AMOUNT_RANGE,
+            ),
+            models.CheckConstraint(
+                condition=amount_range("contracted_investment"),
+                name="project_contracted_investment_range",
+                violation_error_message=AMOUNT_RANGE,
             ),
         ]
 
@@ -132,7 +142,9 @@ class CapitalArrival(TrackedModel):
         indexes = [models.Index(fields=["arrived_on", "id"], name="arrival_list_idx")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(amount__gt=0, amount__lte=MAX_AMOUNT), name="capital_arrival_amount_range"
+                condition=Q(amount__gt=0, amount__lte=MAX_AMOUNT),
+                name="capital_arrival_amount_range",
+                violation_error_message=ARRIVAL_RANGE,
             )
         ]
 

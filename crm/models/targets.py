@@ -8,9 +8,10 @@ from simple_history.models import HistoricalRecords
 
 from ..validators import MAX_AMOUNT
 from .base import TrackedModel
-from .projects import amount_field
+from .projects import AMOUNT_RANGE, amount_field
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
+YEAR_RANGE = _("年度应在 2000 到 2100 之间。 The year lies between 2000 and 2100.")
 
 
 class InvestmentTarget(TrackedModel):
@@ -29,10 +30,14 @@ class InvestmentTarget(TrackedModel):
         ordering = ["-year"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(amount__gte=Decimal(0), amount__lte=MAX_AMOUNT), name="investment_target_amount_range"
+                condition=Q(amount__gte=Decimal(0), amount__lte=MAX_AMOUNT),
+                name="investment_target_amount_range",
+                violation_error_message=AMOUNT_RANGE,
             ),
             models.CheckConstraint(
-                condition=Q(year__gte=FIRST_YEAR, year__lte=LAST_YEAR), name="investment_target_year_range"
+                condition=Q(year__gte=FIRST_YEAR, year__lte=LAST_YEAR),
+                name="investment_target_year_range",
+                violation_error_message=YEAR_RANGE,
             ),
         ]
 

@@ -7,6 +7,8 @@ from simple_history.models import HistoricalRecords
 from ..choices import TaskPriority, TaskStatus
 from .base import TrackedModel
 
+DONE_AT_IFF_DONE = _("已完成的事项须有完成时间，其他状态没有。 A done task has a completion time; others have none.")
+
 
 class Task(TrackedModel):
     """A follow-up task (跟进事项), usually born in a meeting."""
@@ -55,6 +57,7 @@ class Task(TrackedModel):
             models.CheckConstraint(
                 condition=Q(status="done", done_at__isnull=False) | (~Q(status="done") & Q(done_at__isnull=True)),
                 name="task_done_at_iff_done",
+                violation_error_message=DONE_AT_IFF_DONE,
             )
         ]
         indexes = [

@@ -10,18 +10,16 @@ so that a form can show them beside its fields.
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils.translation import gettext_lazy as _
 
-from ..models import Agreement, Meeting, Milestone, PartnerRequest, Project, Task, Trip, User
+from ..models import Agreement, Company, Industry, Meeting, Milestone, PartnerRequest, Project, Task, Trip, User
+from ..models.companies import CYCLE
+from ..models.meetings import MEETING_ENDS_BEFORE_START, TRIP_ENDS_BEFORE_START
 from .agreements import agreement_create, agreement_update, check_agreement
 from .common import attribute, differs, plain_create, plain_update
 from .errors import ServiceError, check_version
 from .projects import check_project, project_create, project_update
 from .requests import check_request, request_create, request_update
 from .work import check_milestone, check_task, milestone_update, task_create, task_update
-
-TRIP_ENDS_BEFORE_START = _("返回日期不能早于出发日期。 The end date cannot be before the start date.")
-MEETING_ENDS_BEFORE_START = _("结束时间不能早于开始时间。 The end cannot be before the start.")
 
 
 def _period(start: str, end: str, message) -> callable:
@@ -36,7 +34,30 @@ def _period(start: str, end: str, message) -> callable:
     return check
 
 
+def _no_cycle(field: str) -> callable:
+    """The rule that a record is not its own ancestor through ``field`` (a group under its own
+    subsidiary, an industry under its own sub-industry)."""
+
+    def check(*, user, record, values):
+        if field not in values or record is None or record.pk is None:
+            return
+        node, seen = values[field], set()
+        model = type(record)
+        while node is not None and len(seen) <= 100:
+            node = node if isinstance(node, model) else model._default_manager.filter(pk=node).first()
+            if node is None or node.pk in seen:
+                return
+            if node.pk == record.pk:
+                raise ServiceError(field, str(CYCLE), code="cycle")
+            seen.add(node.pk)
+            node = getattr(node, field)
+
+    return check
+
+
 CHECKS = {
+    Company: _no_cycle("parent"),
+    Industry: _no_cycle("parent"),
     Project: check_project,
     Milestone: check_milestone,
     Task: check_task,

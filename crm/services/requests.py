@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from ..choices import RequestStatus
 from ..models import PartnerRequest, User
+from ..models.meetings import RESOLVED_BEFORE_RAISED
 from ..webhooks import events as webhook_events
 from .common import not_in_future, plain_create, plain_update, today
 from .errors import ServiceError
@@ -36,9 +37,7 @@ def check_request(*, user: User | None, record: PartnerRequest | None, values: d
     resolved_on = not_in_future(_value(record, values, "resolved_on"), rule="resolved_on")
     raised_on = _value(record, values, "raised_on")
     if resolved_on and raised_on and resolved_on < raised_on:
-        raise ServiceError(
-            "resolved_on", _("办结日期不能早于提出日期。 It cannot be resolved before it was raised."), code="invalid"
-        )
+        raise ServiceError("resolved_on", str(RESOLVED_BEFORE_RAISED), code="invalid")
 
 
 def _close_or_open(values: dict, record: PartnerRequest | None) -> dict:

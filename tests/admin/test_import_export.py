@@ -121,7 +121,9 @@ def test_the_fixed_company_file_imports_every_row_in_the_importing_users_name(ed
 def test_reimporting_a_company_by_credit_code_updates_it_instead_of_duplicating(editor_client):
     existing = CompanyFactory(name="赛桥生物", credit_code=CODE_A, city="深圳")
     import_file(
-        editor_client, "company", [COMPANY_HEADER, ["深圳赛桥生物科技有限公司", CODE_A, "企业", "常州", "否", ""]]
+        editor_client,
+        "company",
+        [[*COMPANY_HEADER, "版本"], ["深圳赛桥生物科技有限公司", CODE_A, "企业", "常州", "否", "", existing.version]],
     )
     assert Company.objects.count() == 1
     existing.refresh_from_db()
@@ -130,7 +132,11 @@ def test_reimporting_a_company_by_credit_code_updates_it_instead_of_duplicating(
 
 def test_a_company_without_a_code_is_found_by_name_and_gets_the_code(editor_client):
     existing = CompanyFactory(name="深圳湾实验室", credit_code="")
-    import_file(editor_client, "company", [COMPANY_HEADER, ["深圳湾实验室", CODE_A, "科研院所", "深圳", "否", ""]])
+    import_file(
+        editor_client,
+        "company",
+        [[*COMPANY_HEADER, "版本"], ["深圳湾实验室", CODE_A, "科研院所", "深圳", "否", "", existing.version]],
+    )
     existing.refresh_from_db()
     assert (Company.objects.count(), existing.credit_code, existing.kind) == (1, CODE_A, "research_institute")
 
@@ -185,9 +191,12 @@ def test_viewers_cannot_import_but_may_export(viewer_client):
 
 def test_contacts_are_identified_by_company_and_name(editor_client):
     company = CompanyFactory(name="华润集团", credit_code=CODE_A)
-    header = ["所在单位", "姓名", "职务"]
-    import_file(editor_client, "contact", [header, ["华润集团", "王祥明", "董事长"], [CODE_A, "刘小明", "总经理"]])
-    import_file(editor_client, "contact", [header, ["华润集团", "王祥明", "党委书记、董事长"]])
+    header = ["所在单位", "姓名", "职务", "版本"]
+    import_file(
+        editor_client, "contact", [header, ["华润集团", "王祥明", "董事长", ""], [CODE_A, "刘小明", "总经理", ""]]
+    )
+    version = Contact.objects.get(name="王祥明").version
+    import_file(editor_client, "contact", [header, ["华润集团", "王祥明", "党委书记、董事长", version]])
     assert Contact.objects.filter(company=company).count() == 2
     assert Contact.objects.get(name="王祥明").title == "党委书记、董事长"
 
@@ -199,19 +208,28 @@ def test_a_contact_of_an_unknown_company_is_an_error_of_its_row(editor_client):
 
 
 def test_a_new_project_records_its_first_stage_and_a_reimport_moves_it_through_the_service(editor_client, admin_editor):
-    header = ["项目名称", "阶段", "总投资（元）"]
-    import_file(editor_client, "project", [header, ["乐荟中心产业园", "洽谈", "20亿"]])
+    header = ["项目名称", "阶段", "总投资（元）", "版本"]
+    import_file(editor_client, "project", [header, ["乐荟中心产业园", "洽谈", "20亿", ""]])
     project = Project.objects.get()
     assert (project.stage, project.total_investment) == ("negotiating", Decimal("2000000000.00"))
-    import_file(editor_client, "project", [header, ["乐荟中心产业园", "签约", "20亿"]])
-    changes = list(ProjectStageChange.objects.filter(project=project).order_by("id").values_list("to_stage", "reason"))
-    assert changes == [("negotiating", "创建项目"), ("signed", "导入")]
+    assert project.history.first().history_user == admin_editor
+    import_file(editor_client, "project", [header, ["乐荟中心产业园", "签约", "20亿", project.version]])
+    changes = list(
+        ProjectStageChange.objects.filter(project=project)
+        .order_by("id")
+        .values_list("to_stage", "reason", "changed_by")
+    )
+    assert changes == [("negotiating", "创建项目", admin_editor.pk), ("signed", "", admin_editor.pk)]
     assert Project.objects.count() == 1
 
 
 def test_an_editor_cannot_move_a_project_backward_by_import(editor_client):
-    ProjectFactory(name="乐荟中心产业园", stage="construction")
-    page = preview(editor_client, "project", xlsx([["项目名称", "阶段"], ["乐荟中心产业园", "签约"]]))
+    project = ProjectFactory(name="乐荟中心产业园", stage="construction")
+    page = preview(
+        editor_client,
+        "project",
+        xlsx([["项目名称", "阶段", "阶段变更原因", "版本"], ["乐荟中心产业园", "签约", "录入有误", project.version]]),
+    )
     [invalid] = page.context["result"].invalid_rows
     assert "只有管理员" in str(invalid.error_dict["stage"])
 
@@ -233,10 +251,14 @@ def test_agreements_are_identified_by_title_and_date_and_signing_moves_the_proje
     import_file(
         editor_client, "agreement", [header, ["战略合作协议", "2025年6月1日", "深圳乐荟", "乐荟中心产业园", "草拟", ""]]
     )
+    version = Agreement.objects.get().version
     import_file(
         editor_client,
         "agreement",
-        [header, ["战略合作协议", "2025-06-01", "深圳乐荟", "乐荟中心产业园", "已签约", "3,500万"]],
+        [
+            [*header, "版本"],
+            ["战略合作协议", "2025-06-01", "深圳乐荟", "乐荟中心产业园", "已签约", "3,500万", version],
+        ],
     )
     agreement = Agreement.objects.get()
     assert (agreement.status, agreement.amount) == ("signed", Decimal("35000000.00"))
@@ -246,9 +268,12 @@ def test_agreements_are_identified_by_title_and_date_and_signing_moves_the_proje
 
 def test_milestones_are_identified_by_project_and_title_and_completion_goes_through_the_service(editor_client):
     ProjectFactory(name="乐荟中心产业园")
-    header = ["项目", "名称", "类型", "计划日期", "完成日期"]
-    import_file(editor_client, "milestone", [header, ["乐荟中心产业园", "开工", "开工", "2025-06-01", ""]])
-    import_file(editor_client, "milestone", [header, ["乐荟中心产业园", "开工", "开工", "2025-06-01", "2025-06-10"]])
+    header = ["项目", "名称", "类型", "计划日期", "完成日期", "版本"]
+    import_file(editor_client, "milestone", [header, ["乐荟中心产业园", "开工", "开工", "2025-06-01", "", ""]])
+    version = Milestone.objects.get().version
+    import_file(
+        editor_client, "milestone", [header, ["乐荟中心产业园", "开工", "开工", "2025-06-01", "2025-06-10", version]]
+    )
     milestone = Milestone.objects.get()
     assert milestone.done_on == dt.date(2025, 6, 10)
     assert milestone.history.first().history_change_reason == "完成节点"
