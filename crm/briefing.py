@@ -10,8 +10,8 @@ from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from . import access
-from .choices import RequestStatus, TaskStatus
 from .models import Agreement, Company, Contact, Meeting, Milestone, PartnerRequest, Project, Task, User
+from .models.choices import RequestStatus, TaskStatus
 from .services import today as local_today
 from .timeline import company_family
 

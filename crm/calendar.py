@@ -11,8 +11,8 @@ from django.views.decorators.http import require_GET
 from icalendar import Calendar, Event
 
 from . import access
-from .choices import RequestStatus, TaskStatus
 from .models import Meeting, Milestone, PartnerRequest, Task, User
+from .models.choices import RequestStatus, TaskStatus
 
 PAST_DAYS = 90
 FUTURE_DAYS = 400

@@ -24,9 +24,9 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from . import access, services
-from .choices import AgreementStatus, RequestStatus, TaskStatus
 from .formatting import format_amount
 from .models import InvestmentTarget, Milestone, PartnerRequest, Task
+from .models.choices import AgreementStatus, RequestStatus, TaskStatus
 from .stats.pipeline import pipeline_stats
 from .stats.signed import signed_stats
 

@@ -7,17 +7,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from . import access
-from .choices import (
-    AgreementKind,
-    AgreementStatus,
-    CompanyKind,
-    MeetingKind,
-    MilestoneKind,
-    ProjectStage,
-    RequestStatus,
-    TaskPriority,
-    TaskStatus,
-)
 from .models import (
     ROLE_NAMES,
     Agreement,
@@ -32,6 +21,17 @@ from .models import (
     Task,
     Trip,
     User,
+)
+from .models.choices import (
+    AgreementKind,
+    AgreementStatus,
+    CompanyKind,
+    MeetingKind,
+    MilestoneKind,
+    ProjectStage,
+    RequestStatus,
+    TaskPriority,
+    TaskStatus,
 )
 from .services import today
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
-from .validators import NUL_NOT_ALLOWED
+from .models.validators import NUL_NOT_ALLOWED
 
 logger = logging.getLogger(__name__)
 

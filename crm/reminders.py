@@ -40,7 +40,6 @@ from icalendar import Calendar, Event
 
 from . import access
 from .backoff import retry_delay
-from .choices import RequestStatus, TaskStatus
 from .models import (
     Milestone,
     PartnerRequest,
@@ -52,6 +51,7 @@ from .models import (
     Task,
     User,
 )
+from .models.choices import RequestStatus, TaskStatus
 from .webhooks import events as webhook_events
 
 logger = logging.getLogger(__name__)

@@ -35,18 +35,6 @@ from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 
 from . import access, services
-from .choices import (
-    AgreementKind,
-    AgreementStatus,
-    CompanyKind,
-    MeetingKind,
-    MilestoneKind,
-    ProjectKind,
-    ProjectStage,
-    RequestStatus,
-    TaskPriority,
-    TaskStatus,
-)
 from .models import (
     Agreement,
     CapitalArrival,
@@ -61,8 +49,20 @@ from .models import (
     Trip,
     User,
 )
+from .models.choices import (
+    AgreementKind,
+    AgreementStatus,
+    CompanyKind,
+    MeetingKind,
+    MilestoneKind,
+    ProjectKind,
+    ProjectStage,
+    RequestStatus,
+    TaskPriority,
+    TaskStatus,
+)
+from .models.validators import CREDIT_CODE_ALPHABET, NUL_NOT_ALLOWED, normalize_credit_code
 from .services.common import differs
-from .validators import CREDIT_CODE_ALPHABET, NUL_NOT_ALLOWED, normalize_credit_code
 
 # Cell values --------------------------------------------------------------------------------------
 

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import access
-from .choices import ProjectStage, RequestStatus, TaskStatus
 from .models import (
     Agreement,
     Company,
@@ -31,6 +30,7 @@ from .models import (
     Task,
     User,
 )
+from .models.choices import ProjectStage, RequestStatus, TaskStatus
 from .services import today
 
 # Items of the same day, newest first: what usually comes last in a day comes first here.

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from crm import models
-from crm.validators import CREDIT_CODE_ALPHABET, credit_code_check_character
+from crm.models.validators import CREDIT_CODE_ALPHABET, credit_code_check_character
 
 
 def make_credit_code(seed: int) -> str:

@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from crm.validators import credit_code_check_character, normalize_credit_code, validate_credit_code
+from crm.models.validators import credit_code_check_character, normalize_credit_code, validate_credit_code
 
 # Codes of real, registered organisations (published on their own sites and in filings).
 REAL_CODES = [

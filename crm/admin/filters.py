@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from .. import services
-from ..choices import RequestStatus, TaskStatus
+from ..models.choices import RequestStatus, TaskStatus
 
 
 class OverdueFilter(admin.SimpleListFilter):

@@ -10,9 +10,9 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import access, services
-from ..choices import ProjectStage
 from ..formatting import format_amount
 from ..models import CapitalArrival, Milestone, Project, ProjectStageChange
+from ..models.choices import ProjectStage
 from ..resources import CapitalArrivalResource, MilestoneResource, ProjectResource
 from .attachments import AttachmentInline
 from .base import (

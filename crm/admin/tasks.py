@@ -6,8 +6,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import services
-from ..choices import TaskStatus
 from ..models import Task
+from ..models.choices import TaskStatus
 from ..resources import TaskResource
 from .base import CRMAdmin, CRMExportMixin, overdue_text
 from .filters import TaskOverdueFilter

@@ -14,7 +14,6 @@ from rest_framework import serializers
 
 from .. import access, services
 from ..auth import ROLE_COLUMNS, roles_from
-from ..choices import ProjectStage, TaskStatus
 from ..models import (
     Agreement,
     CapitalArrival,
@@ -30,7 +29,8 @@ from ..models import (
     Trip,
     User,
 )
-from ..validators import normalize_credit_code, validate_country_code
+from ..models.choices import ProjectStage, TaskStatus
+from ..models.validators import normalize_credit_code, validate_country_code
 
 
 class StrictDateTimeField(serializers.DateTimeField):
@@ -232,7 +232,7 @@ class CompanySerializer(CRMSerializer):
             return ""
         from django.core.exceptions import ValidationError as DjangoValidationError
 
-        from ..validators import validate_credit_code
+        from ..models.validators import validate_credit_code
 
         try:
             validate_credit_code(code)

@@ -27,8 +27,8 @@ from rest_framework.views import APIView
 
 from .. import stats
 from ..briefing import company_briefing, printable
-from ..choices import AgreementKind, AgreementStatus, ProjectStage
 from ..models import Company, InvestmentTarget, Meeting
+from ..models.choices import AgreementKind, AgreementStatus, ProjectStage
 from ..models.targets import FIRST_YEAR, LAST_YEAR
 from ..services import today
 from ..stats import xlsx

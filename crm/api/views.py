@@ -15,7 +15,6 @@ from rest_framework.views import APIView
 
 from .. import access, filtersets, services
 from ..auth import attach_roles, with_roles
-from ..choices import RequestStatus
 from ..models import (
     Agreement,
     CapitalArrival,
@@ -30,6 +29,7 @@ from ..models import (
     Trip,
     User,
 )
+from ..models.choices import RequestStatus
 from . import serializers as s
 from .browser import error_response
 from .mixins import HistoryMixin, ManyIdsMixin, PreconditionMixin, etag_for

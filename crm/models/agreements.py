@@ -2,8 +2,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from ..choices import AgreementKind, AgreementStatus
 from .base import TrackedModel
+from .choices import AgreementKind, AgreementStatus
 from .companies import Company
 from .meetings import Meeting
 from .projects import AMOUNT_RANGE, amount_field, amount_range

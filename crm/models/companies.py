@@ -4,9 +4,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from ..choices import CompanyKind
-from ..validators import FORTUNE500_RANGE, validate_country_code, validate_credit_code, validate_fortune500_rank
 from .base import TrackedModel
+from .choices import CompanyKind
+from .validators import FORTUNE500_RANGE, validate_country_code, validate_credit_code, validate_fortune500_rank
 
 # A group under its own subsidiary, an industry under its own sub-industry.
 CYCLE = _("不能形成循环的上下级关系。 This would make a cycle.")

@@ -4,8 +4,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from ..choices import MeetingKind, RequestStatus
 from .base import TrackedModel
+from .choices import MeetingKind, RequestStatus
 from .companies import Company, Contact
 
 TRIP_ENDS_BEFORE_START = _("返回日期不能早于出发日期。 The end date cannot be before the start date.")

@@ -9,10 +9,10 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from ..choices import MilestoneKind, ProjectKind, ProjectStage
-from ..validators import MAX_AMOUNT
 from .base import TrackedModel
+from .choices import MilestoneKind, ProjectKind, ProjectStage
 from .companies import Company, Industry
+from .validators import MAX_AMOUNT
 
 AMOUNT_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(MAX_AMOUNT))]
 

@@ -6,9 +6,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from ..validators import MAX_AMOUNT
 from .base import TrackedModel
 from .projects import AMOUNT_RANGE, amount_field
+from .validators import MAX_AMOUNT
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 YEAR_RANGE = _("年度应在 2000 到 2100 之间。 The year lies between 2000 and 2100.")

@@ -4,8 +4,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from ..choices import TaskPriority, TaskStatus
 from .base import TrackedModel
+from .choices import TaskPriority, TaskStatus
 
 DONE_AT_IFF_DONE = _("已完成的事项须有完成时间，其他状态没有。 A done task has a completion time; others have none.")
 

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import Language
+from .choices import Language
 
 ROLE_NAMES = ("viewer", "editor", "manager")
 

@@ -7,8 +7,8 @@ import datetime as dt
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ..choices import AgreementStatus, ProjectStage
 from ..models import Agreement, Project, User
+from ..models.choices import AgreementStatus, ProjectStage
 from ..webhooks import events as webhook_events
 from .common import attribute, not_in_future, plain_create, plain_update, today
 from .projects import project_change_stage

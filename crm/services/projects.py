@@ -9,8 +9,8 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ..choices import OFF_PATH_STAGES, STAGE_ORDER, ProjectStage
 from ..models import Project, ProjectStageChange, User
+from ..models.choices import OFF_PATH_STAGES, STAGE_ORDER, ProjectStage
 from ..webhooks import events as webhook_events
 from .common import attribute, differs, is_many, not_in_future, plain_update, today
 from .errors import ServiceError, ServiceForbidden

@@ -8,8 +8,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ..choices import RequestStatus
 from ..models import PartnerRequest, User
+from ..models.choices import RequestStatus
 from ..models.meetings import RESOLVED_BEFORE_RAISED
 from ..webhooks import events as webhook_events
 from .common import not_in_future, plain_create, plain_update, today

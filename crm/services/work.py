@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .. import access
-from ..choices import TaskStatus
 from ..models import Agreement, Milestone, Project, ReminderSubject, Task, User
+from ..models.choices import TaskStatus
 from ..reminders import cancel_pending
 from .common import attribute, not_in_future, plain_create, plain_update, today
 from .errors import ServiceError

@@ -8,8 +8,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from .. import access
-from ..choices import ProjectStage
 from ..models import Agreement, Meeting, Project, User
+from ..models.choices import ProjectStage
 from ..services import today as local_today
 from .common import (
     add_months,

@@ -7,8 +7,8 @@ import datetime as dt
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from ..choices import MilestoneKind, ProjectStage
 from ..models import CapitalArrival, InvestmentTarget, Milestone, Project, User
+from ..models.choices import MilestoneKind, ProjectStage
 from ..models.targets import FIRST_YEAR, LAST_YEAR
 from ..services import today as local_today
 from .common import (

@@ -11,9 +11,9 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import gettext as _
 
 from .. import access
-from ..choices import ProjectStage
 from ..filtersets import ProjectFilterSet
 from ..models import Project, User
+from ..models.choices import ProjectStage
 from ..services import today as local_today
 from .common import StatsInputError, apply_filters, median_days, stage_histories, total
 

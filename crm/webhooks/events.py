@@ -19,7 +19,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import access
-from ..choices import RequestStatus
 from ..models import (
     Milestone,
     Project,
@@ -31,6 +30,7 @@ from ..models import (
     WebhookEventType,
     WebhookSubscription,
 )
+from ..models.choices import RequestStatus
 
 logger = logging.getLogger(__name__)
 

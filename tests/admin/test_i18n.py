@@ -17,7 +17,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import translation
 
-from crm.choices import Language
+from crm.models.choices import Language
 
 LOCALE = Path(settings.BASE_DIR) / "crm" / "locale" / "en" / "LC_MESSAGES"
 CJK = re.compile(r"[\u4e00-\u9fff]")

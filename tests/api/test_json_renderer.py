@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework.renderers import JSONRenderer as DRFJSONRenderer
 
 from crm.api.renderers import JSONRenderer
-from crm.choices import ProjectStage
+from crm.models.choices import ProjectStage
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 

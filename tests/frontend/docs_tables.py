@@ -1,7 +1,7 @@
 """The tables of docs/frontend.md that the code can tell: the lists' filters and ordering, the enums' labels.
 
 ``python -m tests.frontend.docs_tables`` rewrites them between their markers from the viewsets
-(crm/api/urls.py), crm/choices.py and the English catalog (crm/locale/en); a test fails while the
+(crm/api/urls.py), crm/models/choices.py and the English catalog (crm/locale/en); a test fails while the
 docs and the code differ.
 """
 
@@ -18,7 +18,7 @@ NATIVE_LABELS = {"LanguageEnum"}
 
 def enums():
     """(what, schema component, TextChoices) for every enum of the API that has labels."""
-    from crm import choices
+    from crm.models import choices
     from crm.models.reminders import ReminderReason, ReminderStatus, ReminderSubject
     from crm.models.webhooks import WebhookChannel, WebhookDeliveryStatus, WebhookEventType
 

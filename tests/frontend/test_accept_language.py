@@ -9,7 +9,7 @@ import json
 import pytest
 from django.utils import timezone
 
-from crm import choices
+from crm.models import choices
 from tests.conftest import client_for
 from tests.factories import (
     AgreementFactory,

@@ -11,8 +11,8 @@ import json
 import pytest
 from django.core.cache import cache
 
-from crm.choices import CompanyKind
 from crm.models import Company
+from crm.models.choices import CompanyKind
 from tests.factories import CompanyFactory, UserFactory
 
 from .conftest import CLIENT_DIR, run

@@ -21,7 +21,6 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from crm.choices import STAGE_ORDER, CompanyKind, MeetingKind, MilestoneKind, ProjectStage
 from crm.models import (
     Agreement,
     CapitalArrival,
@@ -38,7 +37,8 @@ from crm.models import (
     User,
 )
 from crm.models.base import normalize_search
-from crm.validators import CREDIT_CODE_ALPHABET, credit_code_check_character
+from crm.models.choices import STAGE_ORDER, CompanyKind, MeetingKind, MilestoneKind, ProjectStage
+from crm.models.validators import CREDIT_CODE_ALPHABET, credit_code_check_character
 
 GENERATED = [
     User, Industry, Company, Contact, Trip, Meeting, PartnerRequest, Project, ProjectStageChange, Agreement,

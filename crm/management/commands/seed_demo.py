@@ -16,7 +16,6 @@ from django.core.management.base import BaseCommand
 from django.db import models, transaction
 
 from crm import demo_data, services
-from crm.choices import AgreementStatus
 from crm.models import (
     Agreement,
     CapitalArrival,
@@ -31,6 +30,7 @@ from crm.models import (
     Trip,
     User,
 )
+from crm.models.choices import AgreementStatus
 
 CHANGE_REASON = "演示数据 seed_demo"
 
