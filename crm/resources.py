@@ -379,7 +379,7 @@ STALE_ROW = gettext_lazy(
 )
 VERSION_NEEDED = gettext_lazy(
     "修改已有记录的行须带「版本」列（导出文件中有）。"
-    " A row that changes an existing record needs its version (the 版本 column of the export)."
+    " A row that changes an existing record needs its version (the “版本” column of the export)."
 )
 
 
