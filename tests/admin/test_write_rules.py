@@ -5,10 +5,10 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from crm.models import Milestone, PartnerRequest, Project
+from crm.models import Company, Milestone, PartnerRequest, Project
 from crm.services import today
 from tests.admin.conftest import form_data
-from tests.factories import MilestoneFactory, PartnerRequestFactory, ProjectFactory, UserFactory
+from tests.factories import CompanyFactory, MilestoneFactory, PartnerRequestFactory, ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +98,33 @@ def test_deleting_in_the_admin_goes_through_the_service_and_keeps_who_deleted(ma
     assert response.status_code == 302
     assert not Milestone.objects.filter(pk=milestone.pk).exists()
     assert Milestone.history.filter(id=milestone.pk, history_type="-").get().history_user == admin_manager
+
+
+def test_a_company_form_refuses_a_country_name_and_a_rank_out_of_range_with_the_apis_messages(
+    editor_client, editor_api
+):
+    company = CompanyFactory()
+    page = editor_client.get(change_url(company))
+    response = editor_client.post(change_url(company), form_data(page, country="中国", fortune500_rank="0"))
+    assert response.status_code == 200
+    errors = errors_of(response)
+    api = editor_api.patch(
+        f"/api/v1/companies/{company.pk}/",
+        {"country": "中国", "fortune500_rank": 0},
+        format="json",
+        HTTP_IF_MATCH=f'"{company.version}"',
+    )
+    assert api.status_code == 400
+    assert errors["country"] == api.json()["country"]
+    assert errors["fortune500_rank"] == api.json()["fortune500_rank"]
+    assert Company.objects.get(pk=company.pk).country == "CN"
+
+
+def test_a_company_form_refuses_a_group_under_its_own_subsidiary(editor_client):
+    group = CompanyFactory(name="华润集团")
+    subsidiary = CompanyFactory(name="华润置地", parent=group)
+    page = editor_client.get(change_url(group))
+    response = editor_client.post(change_url(group), form_data(page, parent=subsidiary.pk))
+    assert response.status_code == 200
+    assert "循环" in " ".join(errors_of(response)["parent"])
+    assert Company.objects.get(pk=group.pk).parent is None
