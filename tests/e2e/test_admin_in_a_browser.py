@@ -85,13 +85,15 @@ def test_a_manager_works_through_the_admin_in_chinese_then_switches_to_english(
     screenshot(page, "04-project-list")
 
     # An XLSX of companies with one bad row: the preview shows the row's error, nothing is written.
-    header = ["名称", "统一社会信用代码", "城市", "上市公司"]
+    # The known company's row carries the version of the export it came from (the 版本 column).
+    header = ["名称", "统一社会信用代码", "城市", "上市公司", "版本"]
+    version = Company.objects.get().version
     page.goto(f"{base}/admin/crm/company/import/")
     page.set_input_files(
         "#id_import_file",
         _xlsx(
             tmp_path / "bad.xlsx",
-            [header, [COMPANY, CODE, "常州", "否"], ["深圳赛桥生物科技有限公司", BAD_CODE, "深圳", "否"]],
+            [header, [COMPANY, CODE, "常州", "否", version], ["深圳赛桥生物科技有限公司", BAD_CODE, "深圳", "否", ""]],
         ),
     )
     page.select_option("#id_format", "0")
@@ -106,7 +108,11 @@ def test_a_manager_works_through_the_admin_in_chinese_then_switches_to_english(
         "#id_import_file",
         _xlsx(
             tmp_path / "good.xlsx",
-            [header, [COMPANY, CODE, "常州", "否"], ["深圳赛桥生物科技有限公司", OTHER_CODE, "深圳", "否"]],
+            [
+                header,
+                [COMPANY, CODE, "常州", "否", version],
+                ["深圳赛桥生物科技有限公司", OTHER_CODE, "深圳", "否", ""],
+            ],
         ),
     )
     page.select_option("#id_format", "0")
