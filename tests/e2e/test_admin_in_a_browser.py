@@ -126,6 +126,20 @@ def test_a_manager_works_through_the_admin_in_chinese_then_switches_to_english(
     company = Company.objects.get(credit_code=CODE)
     assert company.city == "常州"
 
+    # The same file edited again, after the import moved the record on: its version is stale.
+    page.goto(f"{base}/admin/crm/company/import/")
+    page.set_input_files(
+        "#id_import_file",
+        _xlsx(tmp_path / "stale.xlsx", [header, [COMPANY, CODE, "武进", "否", version]]),
+    )
+    page.select_option("#id_format", "0")
+    page.click("form[enctype='multipart/form-data'] input[type=submit]")
+    expect(page.locator("#import-errors")).to_contain_text("版本")
+    expect(page.locator("#import-errors")).to_contain_text("请重新导出")
+    expect(page.locator("form[action$='process_import/']")).to_have_count(0)
+    screenshot(page, "06b-import-stale-version")
+    assert Company.objects.get(credit_code=CODE).city == "常州"
+
     # The change is in the company's history: who, when, which field from what to what.
     page.goto(f"{base}/admin/crm/company/{company.pk}/history/")
     history = page.locator("#change-history")
