@@ -3,15 +3,15 @@
 - **Projects by stage** and **signed investment this year, by industry** are the numbers of the
   stats API (``crm.stats``, docs/stats.md), so the dashboard and ``/api/v1/stats/`` always agree:
   projects first signed this calendar year with their total investment, each project once, under
-  each of its industries. Like every aggregate, they count confidential projects without naming
-  them.
-- **The year's target** (年度签约目标, set by managers), when there is one: the signed total
-  as a share of it.
+  each of its industries. Like every figure, they leave out the confidential projects the user
+  may not see (managers see all), so two users may see different bars.
+- **The year's target** (年度签约目标, set by managers), when there is one: the signed total the
+  user sees as a share of it.
 - **Overdue milestones and tasks**: open ones whose due date has passed, with the ten oldest.
 - **Open partner requests**: 待处理 and 办理中, the ten oldest first.
 
-The overdue and request panels are work lists that name their items: there, confidential
-projects and what hangs from them are left out for users who may not see them.
+The overdue panel lists the items the user may see too: the milestones and tasks of a
+confidential project are left out for users outside its need-to-know.
 """
 
 from __future__ import annotations

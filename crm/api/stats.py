@@ -317,7 +317,7 @@ class PipelineSerializer(serializers.Serializer):
     stalled_days = serializers.IntegerField()
     totals = PipelineTotalsSerializer()
     stages = StageRowSerializer(many=True)
-    stalled_count = serializers.IntegerField(help_text="Every stalled project, confidential ones included")
+    stalled_count = serializers.IntegerField(help_text="Every stalled project you may see (the list may be capped)")
     stalled = StalledProjectSerializer(
         many=True, help_text="The stalled projects you may see, longest first, at most stalled_limit of them"
     )

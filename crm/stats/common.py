@@ -1,5 +1,9 @@
 """What every report shares: which agreements count as a signing, the replay of a project's stage
-history, exact money sums, rates and the validation of filters. See ``docs/stats.md``."""
+history, exact money sums, rates and the validation of filters. See ``docs/stats.md``.
+
+The figures count only what the user may see (``access.visible``): each report narrows the records
+it reads at its start, and the readers below take the user too.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import QueryDict
 
+from .. import access
 from ..models import Agreement, CapitalArrival, ProjectStageChange
 from ..models.choices import STAGE_ORDER, AgreementStatus
 
@@ -74,17 +79,22 @@ def apply_filters(filterset_class, queryset: QuerySet, params: Mapping | None, n
 # Signings --------------------------------------------------------------------------------------
 
 
-def signings(statuses: Iterable[str] = COUNTED_STATUSES) -> QuerySet:
-    """Agreements that count as signings: a signing date and a counted status."""
-    return Agreement.objects.filter(signed_on__isnull=False, status__in=list(statuses))
+def signings(user, statuses: Iterable[str] = COUNTED_STATUSES) -> QuerySet:
+    """The agreements ``user`` may see that count as signings: a signing date and a counted status."""
+    return access.visible(user, Agreement.objects.filter(signed_on__isnull=False, status__in=list(statuses)))
 
 
 def first_signing(field: str, project_ref: str, statuses: Iterable[str] = COUNTED_STATUSES) -> Subquery:
     """``field`` of the project's first signing: the earliest ``signed_on``, then the lowest id.
 
-    A project signed several times (at several events) counts once, with this agreement.
+    A project signed several times (at several events) counts once, with this agreement. An
+    agreement is as secret as its project, so the first signing of a project the outer query may
+    read needs no narrowing of its own.
     """
-    first = signings(statuses).filter(project_id=OuterRef(project_ref)).order_by("signed_on", "id").values(field)[:1]
+    first = Agreement.objects.filter(
+        project_id=OuterRef(project_ref), signed_on__isnull=False, status__in=list(statuses)
+    ).order_by("signed_on", "id")
+    first = first.values(field)[:1]
     return Subquery(first)
 
 
@@ -94,11 +104,11 @@ def first_signing(field: str, project_ref: str, statuses: Iterable[str] = COUNTE
 Move = tuple[str, dt.date, bool]
 
 
-def stage_histories(projects: QuerySet) -> dict[int, list[Move]]:
-    """Every move of the ``projects`` (a queryset of ids or projects), in one query."""
+def stage_histories(user, projects: QuerySet) -> dict[int, list[Move]]:
+    """Every move ``user`` may see of the ``projects`` (a queryset of ids or projects), in one query."""
     found: dict[int, list[Move]] = defaultdict(list)
     rows = (
-        ProjectStageChange.objects.filter(project_id__in=projects)
+        access.visible(user, ProjectStageChange.objects.filter(project_id__in=projects))
         .order_by("project_id", "changed_on", "changed_at", "id")
         .values_list("project_id", "to_stage", "changed_on", "is_correction")
     )
@@ -154,10 +164,10 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
-def arrivals_by_project(projects: QuerySet) -> dict[int, list[tuple[dt.date, Decimal]]]:
-    """Every capital arrival of the ``projects`` (a queryset of ids or projects), in one query."""
+def arrivals_by_project(user, projects: QuerySet) -> dict[int, list[tuple[dt.date, Decimal]]]:
+    """Every capital arrival ``user`` may see of the ``projects`` (ids or projects), in one query."""
     found: dict[int, list[tuple[dt.date, Decimal]]] = defaultdict(list)
-    rows = CapitalArrival.objects.filter(project_id__in=projects).order_by()
+    rows = access.visible(user, CapitalArrival.objects.filter(project_id__in=projects)).order_by()
     for project_id, arrived_on, amount in rows.values_list("project_id", "arrived_on", "amount"):
         found[project_id].append((arrived_on, amount))
     return found

@@ -8,7 +8,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from .. import access
-from ..models import Agreement, Meeting, Project, User
+from ..models import Meeting, Project, User
 from ..models.choices import ProjectStage
 from ..services import today as local_today
 from .common import (
@@ -30,19 +30,22 @@ def event_outcomes(*, user: User, meeting: Meeting, today: dt.date | None = None
     """The signings at ``meeting`` and what their projects had become at each checkpoint.
 
     The projects are those whose first signing was at this meeting (a project signed again here
-    belongs to the earlier event). A checkpoint still in the future has no figures. The lists
-    name only the projects and agreements ``user`` may see; the figures count them all.
+    belongs to the earlier event). A checkpoint still in the future has no figures. Only the
+    signings ``user`` may see are read, so the figures and the lists leave out the projects hidden
+    from them (managers see all).
     """
     today = today or local_today()
     held_on = timezone.localdate(meeting.starts_at)
-    agreements = signings().filter(meeting=meeting).annotate(first_id=first_signing("id", "project_id"))
+    agreements = signings(user).filter(meeting=meeting).annotate(first_id=first_signing("id", "project_id"))
     agreement_rows = list(
         agreements.order_by().values_list("id", "signed_on", "amount", "project_id", "first_id", named=True)
     )
-    cohort = Project.objects.filter(pk__in=agreements.filter(id=F("first_id")).values("project_id"))
+    cohort = access.visible(user, Project.objects.all()).filter(
+        pk__in=agreements.filter(id=F("first_id")).values("project_id")
+    )
     projects = list(cohort.order_by().values_list("pk", "total_investment", "contracted_investment", named=True))
-    histories = stage_histories(cohort.values("pk"))
-    arrivals = arrivals_by_project(cohort.values("pk"))
+    histories = stage_histories(user, cohort.values("pk"))
+    arrivals = arrivals_by_project(user, cohort.values("pk"))
 
     def figures_at(day: dt.date) -> dict:
         with_contract = [p for p in projects if p.contracted_investment is not None]
@@ -85,14 +88,13 @@ def event_outcomes(*, user: User, meeting: Meeting, today: dt.date | None = None
         "contracted_investment": total(p.contracted_investment for p in projects),
         "checkpoints": checkpoints,
         "current": {"date": today, **figures_at(today)},
-        "project_list": _projects(user, cohort, histories, arrivals, agreement_rows, today),
-        "agreement_list": _agreements(user, agreements),
+        "project_list": _projects(cohort, histories, arrivals, agreement_rows, today),
+        "agreement_list": _agreements(agreements),
     }
 
 
-def _projects(user, cohort, histories, arrivals, agreement_rows, today) -> list[dict]:
+def _projects(cohort, histories, arrivals, agreement_rows, today) -> list[dict]:
     signed_on = {row.project_id: row.signed_on for row in agreement_rows if row.project_id and row.id == row.first_id}
-    visible = cohort.filter(pk__in=access.visible(user, Project.objects.all()).values("pk")).select_related("company")
     return [
         {
             "id": project.pk,
@@ -108,14 +110,11 @@ def _projects(user, cohort, histories, arrivals, agreement_rows, today) -> list[
             "production_on": reached_on(histories.get(project.pk, []), ProjectStage.PRODUCTION, today),
             "capital_arrived": arrived_by(arrivals.get(project.pk, []), today),
         }
-        for project in visible.order_by(F("total_investment").desc(nulls_last=True), "id")
+        for project in cohort.select_related("company").order_by(F("total_investment").desc(nulls_last=True), "id")
     ]
 
 
-def _agreements(user, agreements) -> list[dict]:
-    visible = agreements.filter(pk__in=access.visible(user, Agreement.objects.all()).values("pk")).select_related(
-        "project"
-    )
+def _agreements(agreements) -> list[dict]:
     return [
         {
             "id": agreement.pk,
@@ -129,5 +128,5 @@ def _agreements(user, agreements) -> list[dict]:
             "project": agreement.project_id,
             "project_name": agreement.project.name if agreement.project_id else None,
         }
-        for agreement in visible.order_by("signed_on", "id")
+        for agreement in agreements.select_related("project").order_by("signed_on", "id")
     ]

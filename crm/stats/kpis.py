@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from .. import access
 from ..models import CapitalArrival, InvestmentTarget, Milestone, Project, User
 from ..models.choices import MilestoneKind, ProjectStage
 from ..models.targets import FIRST_YEAR, LAST_YEAR
@@ -29,8 +30,9 @@ def kpis(*, user: User, year: int, as_of: dt.date | None = None, today: dt.date 
     """The assessment figures of ``year``, counted on or before ``as_of``.
 
     ``as_of`` defaults to the earlier of today and 31 December of the year (1 January for a year
-    still to come). Every figure is an
-    aggregate: confidential projects count, and none is named, so ``user`` changes nothing.
+    still to come). Only the projects ``user`` may see are counted, with their milestones, stage
+    changes and capital arrivals: a manager's figures are the bureau's, and a user outside a
+    confidential project's need-to-know gets figures without it. The target is the same for all.
     """
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise StatsInputError(
@@ -49,13 +51,15 @@ def kpis(*, user: User, year: int, as_of: dt.date | None = None, today: dt.date 
     until = min(as_of, end)
 
     # The year's signed projects: those whose first signing falls in the year (up to as_of).
-    cohort = Project.objects.annotate(signed_on=first_signing("signed_on", "pk")).filter(
+    projects = access.visible(user, Project.objects.all())
+    cohort = projects.annotate(signed_on=first_signing("signed_on", "pk")).filter(
         signed_on__gte=start, signed_on__lte=until
     )
     signed = list(cohort.order_by().values_list("pk", "total_investment", "contracted_investment", named=True))
     # Projects planned to start construction (to complete) in the year, by their milestones due so far.
     planned = set(
-        Milestone.objects.filter(
+        access.visible(user, Milestone.objects.all())
+        .filter(
             kind__in=[MilestoneKind.CONSTRUCTION_START, MilestoneKind.COMPLETION], due_on__gte=start, due_on__lte=until
         )
         .order_by()
@@ -65,11 +69,10 @@ def kpis(*, user: User, year: int, as_of: dt.date | None = None, today: dt.date 
     planned_starts = {project_id for project_id, kind in planned if kind == MilestoneKind.CONSTRUCTION_START}
     planned_completions = {project_id for project_id, kind in planned if kind == MilestoneKind.COMPLETION}
     histories = stage_histories(
-        Project.objects.filter(Q(pk__in=cohort.values("pk")) | Q(pk__in=planned_starts | planned_completions)).values(
-            "pk"
-        )
+        user,
+        projects.filter(Q(pk__in=cohort.values("pk")) | Q(pk__in=planned_starts | planned_completions)).values("pk"),
     )
-    arrivals = arrivals_by_project(cohort.values("pk"))
+    arrivals = arrivals_by_project(user, cohort.values("pk"))
 
     def reached(project_ids, stage) -> int:
         return sum(1 for pk in project_ids if reached_on(histories.get(pk, []), stage, as_of))
@@ -81,7 +84,9 @@ def kpis(*, user: User, year: int, as_of: dt.date | None = None, today: dt.date 
     arrived = total(arrived_by(arrivals.get(row.pk, []), as_of) for row in with_contract)
     target = InvestmentTarget.objects.filter(year=year).values_list("amount", "note").first()
     arrived_in_year = total(
-        CapitalArrival.objects.filter(arrived_on__gte=start, arrived_on__lte=until).values_list("amount", flat=True)
+        access.visible(user, CapitalArrival.objects.filter(arrived_on__gte=start, arrived_on__lte=until)).values_list(
+            "amount", flat=True
+        )
     )
     started = reached(signed_ids, ProjectStage.CONSTRUCTION)
     return {

@@ -37,9 +37,10 @@ def pipeline_stats(
 ) -> dict:
     """Every stage with its projects, their total investment and the median days spent in it.
 
-    ``stalled`` names the projects ``user`` may see that have been in a stage other than full
-    production or dropped for more than ``stalled_days`` (the longest stalled ``stalled_limit``
-    of them, or all when it is ``None``); ``stalled_count`` counts them all.
+    Only the projects ``user`` may see are read (managers see all). ``stalled`` names those that
+    have been in a stage other than full production or dropped for more than ``stalled_days``
+    (the longest stalled ``stalled_limit`` of them, or all when it is ``None``); ``stalled_count``
+    counts them all.
     """
     if not 1 <= stalled_days <= MAX_STALLED_DAYS:
         raise StatsInputError(
@@ -47,7 +48,8 @@ def pipeline_stats(
         )
     today = today or local_today()
     cutoff = today - dt.timedelta(days=stalled_days)
-    projects = apply_filters(ProjectFilterSet, Project.objects.all(), params, FILTERS).qs.annotate(
+    visible = access.visible(user, Project.objects.all())
+    projects = apply_filters(ProjectFilterSet, visible, params, FILTERS).qs.annotate(
         since=Coalesce("stage_changed_on", TruncDate("created_at"))
     )
 
@@ -55,7 +57,7 @@ def pipeline_stats(
     by_stage = defaultdict(list)
     for row in rows:
         by_stage[row.stage].append(row)
-    stays = _completed_stays(stage_histories(projects.values("pk")))
+    stays = _completed_stays(stage_histories(user, projects.values("pk")))
 
     stages = []
     for stage in STAGES:
@@ -82,7 +84,7 @@ def pipeline_stats(
         },
         "stages": stages,
         "stalled_count": len(stalled),
-        "stalled": _stalled_projects(user, projects, cutoff, today, stalled_limit),
+        "stalled": _stalled_projects(projects, cutoff, today, stalled_limit),
     }
 
 
@@ -95,17 +97,16 @@ def _completed_stays(histories) -> dict[str, list[int]]:
     return stays
 
 
-def _stalled_projects(user: User, projects, cutoff: dt.date, today: dt.date, limit: int | None) -> list[dict]:
-    """The stalled projects ``user`` may see, the longest stalled first, at most ``limit`` of them."""
-    visible = (
-        projects.filter(pk__in=access.visible(user, Project.objects.all()).values("pk"))
-        .exclude(stage__in=FINAL_STAGES)
+def _stalled_projects(projects, cutoff: dt.date, today: dt.date, limit: int | None) -> list[dict]:
+    """The stalled ones of the (visible) ``projects``, the longest stalled first, at most ``limit``."""
+    stalled = (
+        projects.exclude(stage__in=FINAL_STAGES)
         .filter(since__lt=cutoff)
         .select_related("company", "owner")
         .order_by(F("since").asc(), "id")
     )
     if limit is not None:
-        visible = visible[:limit]
+        stalled = stalled[:limit]
     return [
         {
             "id": project.pk,
@@ -121,5 +122,5 @@ def _stalled_projects(user: User, projects, cutoff: dt.date, today: dt.date, lim
             "location": project.location,
             "total_investment": project.total_investment,
         }
-        for project in visible
+        for project in stalled
     ]

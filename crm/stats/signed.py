@@ -74,8 +74,8 @@ def signed_stats(
 
     ``params`` holds list filters (``FILTERS``, as a QueryDict or a dict). Agreement figures count
     every matching signing; project figures count each project once, with its first signing, when
-    that signing matches. Aggregates include confidential projects; ``top_projects`` names only
-    the projects ``user`` may see.
+    that signing matches. Only the signings ``user`` may see are read: a project hidden from them
+    is in no total, group, label or filter, and ``top_projects`` names none (managers see all).
     """
     if group_by not in GROUP_BY:
         raise StatsInputError({"group_by": [_("未知的分组：%(value)s。 Unknown grouping.") % {"value": group_by}]})
@@ -86,13 +86,15 @@ def signed_stats(
     params = params or {}
     # ``?status=`` replaces the statuses that count as a signing (it is validated by the FilterSet).
     requested = param_values(params, "status")
-    agreements = Agreement.objects.filter(signed_on__isnull=False)
+    agreements = access.visible(user, Agreement.objects.filter(signed_on__isnull=False))
     if not requested:
         agreements = agreements.filter(status__in=COUNTED_STATUSES)
     agreement_filters = apply_filters(AgreementFilterSet, agreements, params, AGREEMENT_FILTERS)
     agreements = agreement_filters.qs
     if any(param_values(params, name) for name in PROJECT_FILTERS):
-        projects = apply_filters(ProjectFilterSet, Project.objects.all(), params, PROJECT_FILTERS).qs
+        projects = apply_filters(
+            ProjectFilterSet, access.visible(user, Project.objects.all()), params, PROJECT_FILTERS
+        ).qs
         agreements = agreements.filter(project__in=projects.values("pk"))
     # The first signing is found among all signings of the project, not only the filtered ones:
     # a project signed before the range and again in it was signed before, and counts there.

@@ -91,8 +91,9 @@ def test_the_dashboard_calls_the_same_functions_with_a_dict_of_filters(world, ma
     # P1 and P2 (production): A1 15亿 + A2 3亿 + A3 1.5亿
     assert result["totals"]["amount"] == Decimal("1950000000.00")
     assert [group["label"] for group in result["groups"]] == ["武进", "常州高新区"]
-    assert pipeline_stats(user=editor)["stalled_count"] == 4
-    assert kpis(user=editor, year=2024)["fulfilment"]["rate"] == Decimal("0.5000")
+    # an editor outside the confidential P4's team: P7, P6 and P3 stalled; P1 and P2 of P1-P3 started
+    assert pipeline_stats(user=editor)["stalled_count"] == 3
+    assert kpis(user=editor, year=2024)["fulfilment"]["rate"] == Decimal("0.6667")
     with pytest.raises(StatsInputError) as refused:
         signed_stats(user=manager, params={"stage": ["bogus"]})
     assert "stage" in refused.value.errors

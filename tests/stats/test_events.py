@@ -55,24 +55,30 @@ def test_it_follows_a_conferences_projects_at_each_checkpoint(api, world):
     assert {a["title"] for a in body["agreement_list"]} == {world.a1.title, world.a8.title, "战略合作协议"}
 
 
-def test_the_figures_count_a_confidential_project_that_the_lists_leave_out(api, editor_api, insider_api, world):
+def test_a_confidential_project_counts_only_for_those_who_may_see_it(api, editor_api, insider_api, world):
     outsider = get(editor_api, f"stats/events/{world.conf2.pk}/")
-    # P3 and P4: 5亿 total (P3 unknown), 4亿 contracted; 3亿 + 5亿 of agreements
-    assert (outsider["projects"], outsider["total_investment"], outsider["amount"]) == (
-        2,
-        "500000000.00",
-        "800000000.00",
+    # P3 only (its total unknown); A2 (3亿) and A4 (no amount)
+    assert (outsider["agreements"], outsider["amount"]) == (2, "300000000.00")
+    assert (outsider["projects"], outsider["total_investment"], outsider["contracted_investment"]) == (
+        1,
+        "0.00",
+        "0.00",
     )
     six, twelve, _ = outsider["checkpoints"]
-    # 2025-05-20: P4 started (03-01) and 1亿 of its 4亿 arrived (04-01)
-    assert outcome(six) == ("2025-05-20", 1, 0, "100000000.00", "0.2500")
-    assert outcome(twelve) == ("2025-11-20", 1, 0, "100000000.00", "0.2500")
+    # P3 never started, nothing arrived, no contracted investment: no rate
+    assert outcome(six) == ("2025-05-20", 0, 0, "0.00", None)
+    assert outcome(twelve) == ("2025-11-20", 0, 0, "0.00", None)
     assert [p["name"] for p in outsider["project_list"]] == ["合成生物基地"]
     assert {a["title"] for a in outsider["agreement_list"]} == {world.a2.title, world.a4.title}
-    # the same figures for those who may see P4, and P4 named first (the larger)
+    # those who may see P4 count it, and see it named first (the larger)
     for client in (api, insider_api):
         body = get(client, f"stats/events/{world.conf2.pk}/")
-        assert body["checkpoints"] == outsider["checkpoints"]
+        # P3 and P4: 5亿 total, 3亿 + 5亿 of agreements
+        assert (body["projects"], body["total_investment"], body["amount"]) == (2, "500000000.00", "800000000.00")
+        six, twelve, _ = body["checkpoints"]
+        # 2025-05-20: P4 started (03-01) and 1亿 of its 4亿 arrived (04-01)
+        assert outcome(six) == ("2025-05-20", 1, 0, "100000000.00", "0.2500")
+        assert outcome(twelve) == ("2025-11-20", 1, 0, "100000000.00", "0.2500")
         assert [p["name"] for p in body["project_list"]] == ["保密项目", "合成生物基地"]
         assert "保密项目投资协议" in {a["title"] for a in body["agreement_list"]}
 

@@ -92,8 +92,14 @@ def test_a_target_of_zero_gives_no_rate(api, world):
     assert (body["target"], body["target_completion_rate"]) == ("0.00", None)
 
 
-def test_the_figures_count_confidential_projects_for_everyone(editor_api, api, world):
-    assert get(editor_api, "stats/kpis/", year=2024) == get(api, "stats/kpis/", year=2024)
+def test_the_figures_count_a_confidential_project_only_for_those_who_may_see_it(editor_api, insider_api, api, world):
+    assert get(insider_api, "stats/kpis/", year=2024) == get(api, "stats/kpis/", year=2024)
+    outsider = get(editor_api, "stats/kpis/", year=2024)
+    # without P4: P1, P2, P3 signed; 20亿 + 1.8亿; P1 and P2 started
+    assert (outsider["signed_projects"], outsider["signed_investment"]) == (3, "2180000000.00")
+    assert outsider["fulfilment"] == ratio(2, 3, "0.6667")
+    # 5亿 arrived of P1's 15亿 and P2's 1亿 contracted
+    assert outsider["capital_arrival"]["rate"] == "0.3125"
 
 
 @pytest.mark.parametrize(

@@ -103,13 +103,17 @@ def test_the_stalled_list_is_capped_but_the_count_and_the_spreadsheet_are_whole(
     ]
 
 
-def test_a_confidential_stalled_project_is_counted_but_not_named(editor_api, insider_api, world):
+def test_a_confidential_project_is_counted_and_named_only_for_those_who_may_see_it(editor_api, insider_api, world):
     outsider = get(editor_api, "stats/pipeline/")
-    assert outsider["stalled_count"] == 4
+    assert outsider["stalled_count"] == 3
     assert [p["name"] for p in outsider["stalled"]] == ["意向项目", "老项目", "合成生物基地"]
-    assert stage(outsider, "construction")["projects"] == 2
-    assert stage(outsider, "construction")["total_investment"] == "1700000000.00"
-    assert "保密项目" in [p["name"] for p in get(insider_api, "stats/pipeline/")["stalled"]]
+    # construction: P6 (12亿) only, P4 is left out
+    assert stage(outsider, "construction")["projects"] == 1
+    assert stage(outsider, "construction")["total_investment"] == "1200000000.00"
+    insider = get(insider_api, "stats/pipeline/")
+    assert insider["stalled_count"] == 4
+    assert "保密项目" in [p["name"] for p in insider["stalled"]]
+    assert stage(insider, "construction")["total_investment"] == "1700000000.00"
 
 
 def test_the_project_filters_apply(api, world):

@@ -50,10 +50,11 @@ def test_the_pipeline_downloads_with_its_stalled_projects(editor_api, world):
     assert "项目阶段统计_2025-12-31.xlsx" in disposition
     stages = rows(book["阶段分布"])
     assert stages[0][:3] == ("阶段", "项目数", "总投资（元）")
-    assert stages[4][:3] == ("开工", 2, 1700000000)
-    assert stages[4][6] == 502  # median days now: (305 + 699) / 2
+    # an outsider's construction stage: P6 only (the confidential P4 is left out)
+    assert stages[4][:3] == ("开工", 1, 1200000000)
+    assert stages[4][6] == 699  # median days now: P6's
     stalled = rows(book["停滞超过180天的项目"])
-    # the confidential P4 is not named to an outsider
+    # nor is P4 named
     assert [row[0] for row in stalled[1:]] == ["意向项目", "老项目", "合成生物基地"]
 
 
