@@ -1,7 +1,7 @@
 """The admin index as a leader's dashboard: a few numbers, each from one or two queries.
 
 - **Projects by stage** and **signed investment this year, by industry** are the numbers of the
-  stats API (``crm.stats``, docs/stats.md), so the dashboard and ``/api/v1/stats/`` always agree:
+  stats API (``crm.reports.stats``, docs/stats.md), so the dashboard and ``/api/v1/stats/`` always agree:
   projects first signed this calendar year with their total investment, each project once, under
   each of its industries. Like every figure, they leave out the confidential projects the user
   may not see (managers see all), so two users may see different bars.
@@ -27,8 +27,8 @@ from . import access, services
 from .formatting import format_amount
 from .models import InvestmentTarget, Milestone, PartnerRequest, Task
 from .models.choices import AgreementStatus, RequestStatus, TaskStatus
-from .stats.pipeline import pipeline_stats
-from .stats.signed import signed_stats
+from .reports.stats.pipeline import pipeline_stats
+from .reports.stats.signed import signed_stats
 
 SIGNED_STATUSES = [AgreementStatus.SIGNED, AgreementStatus.IN_FORCE, AgreementStatus.COMPLETED]
 OPEN_TASK = [TaskStatus.OPEN, TaskStatus.IN_PROGRESS]

@@ -1,6 +1,6 @@
 """Stats, yearly targets, partner timelines and briefings (``stats/``, ``targets/``, ``companies/{id}/…``).
 
-The figures come from :mod:`crm.stats`, :mod:`crm.timeline` and :mod:`crm.briefing`; this module
+The figures come from :mod:`crm.reports.stats`, :mod:`crm.reports.timeline` and :mod:`crm.reports.briefing`; this module
 reads the query, checks it (400 naming the field), and writes JSON, XLSX (``?format=xlsx``) or the
 printable briefing (``?format=html``). Definitions: ``docs/stats.md``.
 """
@@ -25,16 +25,16 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import stats
-from ..briefing import company_briefing, printable
 from ..models import Company, InvestmentTarget, Meeting
 from ..models.choices import AgreementKind, AgreementStatus, ProjectStage
 from ..models.targets import FIRST_YEAR, LAST_YEAR
+from ..reports import stats
+from ..reports.briefing import company_briefing, printable
+from ..reports.stats import xlsx
+from ..reports.stats.pipeline import DEFAULT_STALLED_LIMIT, MAX_STALLED_DAYS, MAX_STALLED_LIMIT
+from ..reports.stats.signed import DEFAULT_TOP, MAX_TOP
+from ..reports.timeline import KINDS, Timeline
 from ..services import today
-from ..stats import xlsx
-from ..stats.pipeline import DEFAULT_STALLED_LIMIT, MAX_STALLED_DAYS, MAX_STALLED_LIMIT
-from ..stats.signed import DEFAULT_TOP, MAX_TOP
-from ..timeline import KINDS, Timeline
 from .pagination import PageNumberPagination
 from .renderers import JSONRenderer
 from .serializers import READ_ONLY_BASE, CRMSerializer

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from crm import services
-from crm.stats import StatsInputError, kpis, pipeline_stats, signed_stats
-from crm.stats.common import add_months, median_days, rate, reached_on
+from crm.reports.stats import StatsInputError, kpis, pipeline_stats, signed_stats
+from crm.reports.stats.common import add_months, median_days, rate, reached_on
 from tests.factories import ProjectFactory
 from tests.stats.conftest import day, project, signing
 

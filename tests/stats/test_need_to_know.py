@@ -23,7 +23,7 @@ from openpyxl import load_workbook
 
 from crm import dashboard
 from crm.demo_data import SHANGHAI
-from crm.stats import GROUP_BY
+from crm.reports.stats import GROUP_BY
 from tests.conftest import client_for
 from tests.factories import (
     CapitalArrivalFactory,

@@ -9,10 +9,10 @@ from decimal import Decimal
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q
 from django.utils import timezone
 
-from . import access
-from .models import Agreement, Company, Contact, Meeting, Milestone, PartnerRequest, Project, Task, User
-from .models.choices import RequestStatus, TaskStatus
-from .services import today as local_today
+from .. import access
+from ..models import Agreement, Company, Contact, Meeting, Milestone, PartnerRequest, Project, Task, User
+from ..models.choices import RequestStatus, TaskStatus
+from ..services import today as local_today
 from .timeline import company_family
 
 MEETINGS_SHOWN = 5

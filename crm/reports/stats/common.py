@@ -17,9 +17,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import QueryDict
 
-from .. import access
-from ..models import Agreement, CapitalArrival, ProjectStageChange
-from ..models.choices import STAGE_ORDER, AgreementStatus
+from ... import access
+from ...models import Agreement, CapitalArrival, ProjectStageChange
+from ...models.choices import STAGE_ORDER, AgreementStatus
 
 # Agreements in these statuses are signings; drafts were never signed and terminated ones no
 # longer bind anyone (see docs/stats.md). ``?status=`` on stats/signed replaces this set.

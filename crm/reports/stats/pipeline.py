@@ -10,11 +10,11 @@ from django.db.models import F
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import gettext as _
 
-from .. import access
-from ..filtersets import ProjectFilterSet
-from ..models import Project, User
-from ..models.choices import ProjectStage
-from ..services import today as local_today
+from ... import access
+from ...filtersets import ProjectFilterSet
+from ...models import Project, User
+from ...models.choices import ProjectStage
+from ...services import today as local_today
 from .common import StatsInputError, apply_filters, median_days, stage_histories, total
 
 FILTERS = ("stage", "company", "industry", "owner", "location", "total_investment__gte", "total_investment__lte")

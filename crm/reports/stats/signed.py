@@ -10,9 +10,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import access
-from ..filtersets import AgreementFilterSet, ProjectFilterSet
-from ..models import Agreement, Industry, Meeting, Project, User
+from ... import access
+from ...filtersets import AgreementFilterSet, ProjectFilterSet
+from ...models import Agreement, Industry, Meeting, Project, User
 from .common import COUNTED_STATUSES, ZERO, StatsInputError, apply_filters, first_signing, param_values
 
 GROUP_BY = ("industry", "top_industry", "location", "month", "quarter", "meeting", "owner")

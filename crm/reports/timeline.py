@@ -17,8 +17,8 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import access
-from .models import (
+from .. import access
+from ..models import (
     Agreement,
     Company,
     Contact,
@@ -30,8 +30,8 @@ from .models import (
     Task,
     User,
 )
-from .models.choices import ProjectStage, RequestStatus, TaskStatus
-from .services import today
+from ..models.choices import ProjectStage, RequestStatus, TaskStatus
+from ..services import today
 
 # Items of the same day, newest first: what usually comes last in a day comes first here.
 KINDS = {

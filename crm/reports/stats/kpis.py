@@ -7,11 +7,11 @@ import datetime as dt
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from .. import access
-from ..models import CapitalArrival, InvestmentTarget, Milestone, Project, User
-from ..models.choices import MilestoneKind, ProjectStage
-from ..models.targets import FIRST_YEAR, LAST_YEAR
-from ..services import today as local_today
+from ... import access
+from ...models import CapitalArrival, InvestmentTarget, Milestone, Project, User
+from ...models.choices import MilestoneKind, ProjectStage
+from ...models.targets import FIRST_YEAR, LAST_YEAR
+from ...services import today as local_today
 from .common import (
     BILLION,
     HUNDRED_MILLION,

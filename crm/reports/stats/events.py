@@ -7,10 +7,10 @@ import datetime as dt
 from django.db.models import F
 from django.utils import timezone
 
-from .. import access
-from ..models import Meeting, Project, User
-from ..models.choices import ProjectStage
-from ..services import today as local_today
+from ... import access
+from ...models import Meeting, Project, User
+from ...models.choices import ProjectStage
+from ...services import today as local_today
 from .common import (
     add_months,
     arrivals_by_project,
