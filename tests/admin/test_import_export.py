@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from crm.models import Agreement, Company, Contact, Milestone, Project, ProjectStageChange
-from crm.resources import AmountWidget, DateWidget, YesNoWidget
+from crm.resources.widgets import AmountWidget, DateWidget, YesNoWidget
 from tests.factories import CompanyFactory, ProjectFactory, UserFactory, make_credit_code
 
 pytestmark = pytest.mark.django_db
