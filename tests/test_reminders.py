@@ -10,6 +10,7 @@ from django.db import close_old_connections, connections, transaction
 from icalendar import Calendar
 
 from crm import reminders, services
+from crm.reminders import sending
 from crm.models import Milestone, Reminder, ReminderStatus
 from tests.factories import (
     MilestoneFactory,
@@ -235,7 +236,7 @@ def test_a_claim_whose_lease_ran_out_is_taken_again_and_sent_once(smtp_server, s
     assert Reminder.objects.get().status == ReminderStatus.SENT
     assert len(smtp_server.messages) == 1
     # The dead sender's compare-and-set can no longer mark anything.
-    assert reminders._finish(rows, token, status=ReminderStatus.FAILED) == 0
+    assert sending._finish(rows, token, status=ReminderStatus.FAILED) == 0
 
 
 @pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""The delivery sweep, built like the reminders' one (``crm/reminders.py``).
+"""The delivery sweep, built like the reminders' one (``crm/reminders/``).
 
 1. **Claim.** Each due delivery is taken with a conditional UPDATE that sets a claim token and a
    lease (and counts the attempt); a delivery whose lease ran out (its sender died) is due again.
