@@ -10,8 +10,8 @@ from django.db import close_old_connections, connections, transaction
 from icalendar import Calendar
 
 from crm import reminders, services
-from crm.reminders import sending
 from crm.models import Milestone, Reminder, ReminderStatus
+from crm.reminders import sending
 from tests.factories import (
     MilestoneFactory,
     PartnerRequestFactory,

@@ -1,6 +1,6 @@
 """``manage.py seed_demo``: load the Changzhou delegation to Shenzhen of October 2024.
 
-The data is in :mod:`crm.demo_data`. Every row is found again by its natural key, so a second
+The data is in :mod:`crm.management.demo_data`, beside the commands. Every row is found again by its natural key, so a second
 run changes nothing, not even a version or a history record: a row is saved only when a value
 differs from the demo (which also puts back what someone edited since), a many-to-many set is
 written only when it differs, and the stage, signing and milestone services are called only for
@@ -15,7 +15,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import models, transaction
 
-from crm import demo_data, services
+from crm import services
 from crm.models import (
     Agreement,
     CapitalArrival,
@@ -31,6 +31,8 @@ from crm.models import (
     User,
 )
 from crm.models.choices import AgreementStatus
+
+from .. import demo_data
 
 CHANGE_REASON = "演示数据 seed_demo"
 
