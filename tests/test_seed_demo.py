@@ -9,7 +9,7 @@ from django.apps import apps
 from django.core.management import call_command
 
 from crm import services
-from crm.management.demo_data import SHANGHAI
+from crm.demo.data import SHANGHAI
 from crm.models import (
     Agreement,
     CapitalArrival,

@@ -6,9 +6,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import services
+from ..imports import AgreementResource
 from ..models import Agreement
 from ..models.choices import AgreementStatus
-from ..resources import AgreementResource
 from .attachments import AttachmentInline
 from .base import CRMAdmin, CRMImportExportMixin, amount_column
 

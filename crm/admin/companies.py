@@ -5,8 +5,8 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from ..imports import CompanyResource, ContactResource, IndustryResource
 from ..models import Company, Contact, Industry
-from ..resources import CompanyResource, ContactResource, IndustryResource
 from .attachments import AttachmentInline
 from .base import CRMAdmin, CRMExportMixin, CRMImportExportMixin, LockedInlineMixin
 

@@ -4,8 +4,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from .. import services
+from ..imports import MeetingResource, PartnerRequestResource, TripResource
 from ..models import Agreement, Meeting, PartnerRequest, Task, Trip
-from ..resources import MeetingResource, PartnerRequestResource, TripResource
 from .attachments import AttachmentInline
 from .base import CRMAdmin, CRMExportMixin, LockedInlineMixin, overdue_text
 from .filters import OpenStatusFilter, RequestOverdueFilter

@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import access, services
 from ..formatting import format_amount
+from ..imports import CapitalArrivalResource, MilestoneResource, ProjectResource
 from ..models import CapitalArrival, Milestone, Project, ProjectStageChange
 from ..models.choices import ProjectStage
-from ..resources import CapitalArrivalResource, MilestoneResource, ProjectResource
 from .attachments import AttachmentInline
 from .base import (
     CRMAdmin,

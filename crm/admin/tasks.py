@@ -6,9 +6,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import services
+from ..imports import TaskResource
 from ..models import Task
 from ..models.choices import TaskStatus
-from ..resources import TaskResource
 from .base import CRMAdmin, CRMExportMixin, overdue_text
 from .filters import TaskOverdueFilter
 

@@ -363,7 +363,7 @@ def import_benchmark(user, rows: int = 10_000) -> dict:
     import tablib
     from openpyxl import Workbook
 
-    from crm.resources import CompanyResource
+    from crm.imports import CompanyResource
 
     book = Workbook()
     sheet = book.active

@@ -12,8 +12,8 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from crm.imports.widgets import AmountWidget, DateWidget, YesNoWidget
 from crm.models import Agreement, Company, Contact, Milestone, Project, ProjectStageChange
-from crm.resources.widgets import AmountWidget, DateWidget, YesNoWidget
 from tests.factories import CompanyFactory, ProjectFactory, UserFactory, make_credit_code
 
 pytestmark = pytest.mark.django_db

@@ -43,7 +43,7 @@ import pytest
 import time_machine
 
 from crm import services
-from crm.management.demo_data import SHANGHAI
+from crm.demo.data import SHANGHAI
 from tests.conftest import client_for
 from tests.factories import (
     AgreementFactory,

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.core.management import call_command
 
-from crm.management.demo_data import SHANGHAI
+from crm.demo.data import SHANGHAI
 from crm.models import Company
 from crm.reports.briefing import yuan_text
 from tests.factories import (

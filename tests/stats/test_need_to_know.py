@@ -22,7 +22,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from crm import dashboard
-from crm.management.demo_data import SHANGHAI
+from crm.demo.data import SHANGHAI
 from crm.reports.stats import GROUP_BY
 from tests.conftest import client_for
 from tests.factories import (
