@@ -53,4 +53,4 @@ client: $(STAMP) $(CLIENT)/node_modules/.package-lock.json
 .PHONY: bench
 BENCH_ARGS ?= --scale 100 --rounds 50 --write docs/performance.md
 bench: $(STAMP)
-	$(PY) manage.py benchmark $(BENCH_ARGS)
+	$(PY) -m perf.bench $(BENCH_ARGS)

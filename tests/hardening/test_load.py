@@ -8,7 +8,7 @@ small): no error other than 429/503 by design, ever; the workflow really ran (ev
 request, writes included); service back within 10 s after the burst with a bound on p99 so
 generous that only a wedged server misses it; the token throttle counts across all workers.
 The full figures (50 users × 5 min, 200 × 2 min, the 30-minute soak) come from
-``scripts/loadtest.py``.
+``python -m perf.loadtest``.
 """
 
 import json
@@ -23,8 +23,8 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 
 from crm.middleware import LoadSheddingMiddleware, queued_ms
-from loadtest.stack import LOAD_PASSWORD, Stack, clear_throttles, ensure_accounts, production_env
-from loadtest.workload import Account, Client, Run, phase_summary, read_catalog, recovery
+from perf.loadtest.stack import LOAD_PASSWORD, Stack, clear_throttles, ensure_accounts, production_env
+from perf.loadtest.workload import Account, Client, Run, phase_summary, read_catalog, recovery
 from tests.factories import CompanyFactory, MilestoneFactory, ProjectFactory, TaskFactory
 
 USERS, BURST_USERS = 10, 40
@@ -62,7 +62,7 @@ def stack(django_db_setup, redis_url, tmp_path_factory):
     env["TOKEN_THROTTLE_RATE"] = f"{TOKEN_RATE}/min"
     # The guard sheds at 3 s in production; a CI machine busy with other jobs can queue a request
     # that long even at 10 users, so here it only catches a wedged server (the guard has its own
-    # tests below, and scripts/loadtest.py measures it at full load).
+    # tests below, and python -m perf.loadtest measures it at full load).
     env["LOAD_SHED_QUEUE_MS"] = "10000"
     with Stack(env, port, workers=3, celery=False, log_dir=var_dir) as running:
         yield running

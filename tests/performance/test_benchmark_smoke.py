@@ -1,4 +1,4 @@
-"""The benchmark (``manage.py benchmark``) at scale 1, a few rounds: gross regressions only.
+"""The benchmark (``python -m perf.bench``) at scale 1, a few rounds: gross regressions only.
 
 Never absolute milliseconds (the machine is shared): the query budget of every list, and each
 list at most 10× its raw-SQL floor measured in the same run (medians of interleaved rounds), on
@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from crm.api.urls import router
-from crm.bench.run import run
+from perf.bench.run import run
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

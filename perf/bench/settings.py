@@ -2,6 +2,6 @@
 
 from config.settings import *  # noqa: F403
 
-ROOT_URLCONF = "crm.bench.urls"
+ROOT_URLCONF = "perf.bench.urls"
 # DEBUG keeps a log of every query; production does not, and neither does this run.
 DEBUG = False

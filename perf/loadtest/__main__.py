@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Load and soak tests against gunicorn on loopback (docs/reliability.md, "Load and soak").
 
-    .venv/bin/python scripts/loadtest.py --profile normal    # 50 users, 5 min: 0 errors, p99 < 800 ms
-    .venv/bin/python scripts/loadtest.py --profile overload  # 200 users, 2 min: only 429/503; then
+    .venv/bin/python -m perf.loadtest --profile normal    # 50 users, 5 min: 0 errors, p99 < 800 ms
+    .venv/bin/python -m perf.loadtest --profile overload  # 200 users, 2 min: only 429/503; then
                                                               # 50 users again: recovered within 30 s
-    .venv/bin/python scripts/loadtest.py --profile soak      # 50 users, 30 min: RSS growth < 10 %
-    .venv/bin/python scripts/loadtest.py --profile short     # what CI runs (tests/hardening/test_load.py)
+    .venv/bin/python -m perf.loadtest --profile soak      # 50 users, 30 min: RSS growth < 10 %
+    .venv/bin/python -m perf.loadtest --profile short     # what CI runs (tests/hardening/test_load.py)
 
 It starts gunicorn, the Celery worker and beat itself (DEBUG off, production flags), prepares the
 load accounts in the database (``load001``… editors with tokens), reads ids to work on through the
@@ -29,9 +29,9 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository
 
-from loadtest.stack import (
+from perf.loadtest.stack import (
     Stack,
     accounts_via_subprocess,
     clear_throttles,
@@ -39,7 +39,7 @@ from loadtest.stack import (
     memory_growth,
     production_env,
 )
-from loadtest.workload import Account, Client, Run, VirtualUser, phase_summary, read_catalog, recovery
+from perf.loadtest.workload import Account, Client, Run, VirtualUser, phase_summary, read_catalog, recovery
 
 P99_LIMIT_MS = 800.0
 RECOVERY_LIMIT_S = 30.0
@@ -193,7 +193,9 @@ def run_profile(args, stack: Stack, accounts: list[Account]) -> tuple[dict, list
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m perf.loadtest", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--profile", choices=sorted(PROFILES), default="normal")
     parser.add_argument("--users", type=int, help="users of the main phase (profile default otherwise)")
     parser.add_argument("--duration", help="main phase: 90, 90s, 5m, 1h (profile default otherwise)")

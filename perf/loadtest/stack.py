@@ -20,7 +20,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository
 LOAD_PASSWORD = "Load-test-only-7f3c9a"  # the load accounts exist only in a load database
 LOAD_PREFIX = "load"
 
@@ -89,7 +89,7 @@ def ensure_accounts(count: int, prefix: str = LOAD_PREFIX) -> list[dict]:
 
 def accounts_via_subprocess(env: dict[str, str], count: int) -> list[dict]:
     code = (
-        "import django, json; django.setup(); from loadtest.stack import ensure_accounts; "
+        "import django, json; django.setup(); from perf.loadtest.stack import ensure_accounts; "
         f"print(json.dumps(ensure_accounts({count})))"
     )
     out = subprocess.run(

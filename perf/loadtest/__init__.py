@@ -4,5 +4,5 @@
 and the statistics (percentiles, errors by status, per-interval figures for recovery).
 ``stack``: starts gunicorn, the Celery worker and beat as production runs them, prepares the
 staff accounts and measures the processes' resident memory.
-``scripts/loadtest.py`` is the command line over both.
+``python -m perf.loadtest`` is the command line over both.
 """

@@ -396,7 +396,7 @@ def free_port(first: int = 18700, last: int = 18719) -> int:
 def throughput_benchmark(token: str, results, seconds: float, log) -> list[dict]:
     """Requests per second of the milestones list against the raw-SQL view, gunicorn on loopback."""
     port = free_port()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "crm.bench.settings", "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "perf.bench.settings", "PYTHONUNBUFFERED": "1"}
     gunicorn = Path(sys.executable).with_name("gunicorn")
     errors = tempfile.TemporaryFile()  # not a pipe: a chatty server must never block on it
     server = subprocess.Popen(

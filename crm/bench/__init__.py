@@ -1,1 +1,0 @@
-"""The performance benchmark (``manage.py benchmark``, ``make bench``); see docs/performance.md."""
