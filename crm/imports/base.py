@@ -132,13 +132,16 @@ class CRMResource(resources.ModelResource):
 
     def changes(self, original, instance, row) -> dict:
         """The row's values that differ from the stored record ``original``; a column that is not
-        stored (a stage's reason) counts when it is filled in."""
-        stored = {field.name for field in type(original)._meta.get_fields()}
-        return {
-            name: value
-            for name, value in self.row_values(instance, row).items()
-            if (differs(original, name, value) if name in stored else value not in (None, ""))
-        }
+        stored (a stage's reason) counts when it is filled in. Worked out once a row: the skip
+        decision and the write both ask."""
+        if self.current_changes is None:
+            stored = {field.name for field in type(original)._meta.get_fields()}
+            self.current_changes = {
+                name: value
+                for name, value in self.row_values(instance, row).items()
+                if (differs(original, name, value) if name in stored else value not in (None, ""))
+            }
+        return self.current_changes
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         """A row that changes nothing of its record is skipped (whatever version it carries)."""
@@ -149,6 +152,7 @@ class CRMResource(resources.ModelResource):
     def after_init_instance(self, instance, new, row, **kwargs):
         # The record as stored, before the row's values are set on ``instance``.
         self.current_original = None if new else copy.deepcopy(instance)
+        self.current_changes = None
 
     def seen_version(self, row) -> int | None:
         try:
