@@ -48,7 +48,6 @@ MAX_AMOUNT = 10**14
 NUL_NOT_ALLOWED = _("不允许包含空字符（NUL）。 NUL characters are not allowed.")
 
 
-
 def validate_country_code(value: str) -> None:
     """An ISO 3166-1 alpha-2 code in capitals (CN, US, DE); names such as 中国 are refused."""
     if not (len(value) == 2 and value.isascii() and value.isalpha() and value.isupper()):
