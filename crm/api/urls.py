@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from . import attachments, browser, stats, views
+from . import attachments, browser, reports, views
 from .reminders import CalendarTokenView, ReminderViewSet
 from .webhooks import WebhookSubscriptionViewSet
 
@@ -19,7 +19,7 @@ router.register("capital-arrivals", views.CapitalArrivalViewSet, basename="capit
 router.register("milestones", views.MilestoneViewSet, basename="milestone")
 router.register("tasks", views.TaskViewSet, basename="task")
 router.register("reminders", ReminderViewSet, basename="reminder")
-router.register("targets", stats.InvestmentTargetViewSet, basename="investmenttarget")
+router.register("targets", reports.InvestmentTargetViewSet, basename="investmenttarget")
 router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
 
 urlpatterns = [
@@ -29,12 +29,12 @@ urlpatterns = [
     path("auth/csrf/", browser.CsrfView.as_view(), name="auth-csrf"),
     path("auth/login/", browser.SessionLoginView.as_view(), name="auth-login"),
     path("auth/logout/", browser.SessionLogoutView.as_view(), name="auth-logout"),
-    path("stats/signed/", stats.SignedStatsView.as_view(), name="stats-signed"),
-    path("stats/pipeline/", stats.PipelineStatsView.as_view(), name="stats-pipeline"),
-    path("stats/kpis/", stats.KPIStatsView.as_view(), name="stats-kpis"),
-    path("stats/events/<int:meeting_id>/", stats.EventStatsView.as_view(), name="stats-event"),
-    path("companies/<int:pk>/timeline/", stats.CompanyTimelineView.as_view(), name="company-timeline"),
-    path("companies/<int:pk>/briefing/", stats.CompanyBriefingView.as_view(), name="company-briefing"),
+    path("stats/signed/", reports.SignedStatsView.as_view(), name="stats-signed"),
+    path("stats/pipeline/", reports.PipelineStatsView.as_view(), name="stats-pipeline"),
+    path("stats/kpis/", reports.KPIStatsView.as_view(), name="stats-kpis"),
+    path("stats/events/<int:meeting_id>/", reports.EventStatsView.as_view(), name="stats-event"),
+    path("companies/<int:pk>/timeline/", reports.CompanyTimelineView.as_view(), name="company-timeline"),
+    path("companies/<int:pk>/briefing/", reports.CompanyBriefingView.as_view(), name="company-briefing"),
     *attachments.urlpatterns(),
     *router.urls,
 ]

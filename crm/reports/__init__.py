@@ -1,5 +1,5 @@
 """The reports leaders read: the figures (``stats``), a partner's timeline and its briefing.
 
 Each is a set of plain functions taking the reading user, narrowed by ``crm.access`` like every
-other reader; ``crm/api/stats.py`` serves them and the admin's dashboard draws from ``stats``.
+other reader; ``crm/api/reports/`` serves them and the admin's dashboard draws from ``stats``.
 """
