@@ -22,10 +22,10 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from .serializers import MeSerializer
+from .throttling import SiteWideScopedRateThrottle
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -124,7 +124,7 @@ class SessionLoginView(CsrfProtected, APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [SiteWideScopedRateThrottle]
     throttle_scope = "token"  # the same budget as auth/token/: two doors do not double the guesses
 
     @extend_schema(

@@ -10,7 +10,6 @@ from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from .. import access, filtersets, services
@@ -35,6 +34,7 @@ from .browser import error_response
 from .mixins import HistoryMixin, ManyIdsMixin, PreconditionMixin, etag_for
 from .permissions import IsAuthenticatedUser
 from .rows import RowListMixin
+from .throttling import SiteWideScopedRateThrottle
 
 ERRORS = {
     400: error_response(400, "Validation error: {field: [messages]}"),
@@ -310,7 +310,7 @@ class TokenView(APIView):
 
     authentication_classes = []
     permission_classes = []
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [SiteWideScopedRateThrottle]
     throttle_scope = "token"
 
     @extend_schema(
