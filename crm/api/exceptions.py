@@ -1,4 +1,8 @@
-"""One error shape: ``{"field": ["message"]}`` for 400s, ``{"detail": "..."}`` for the rest."""
+"""One error shape: ``{"field": ["message"]}`` for 400s, ``{"detail": "..."}`` for the rest.
+
+Also here: that shape in the schema (``ValidationError``, ``ErrorDetail``) and ``error_response``,
+which declares an error status with its body so that typed clients can read it.
+"""
 
 import logging
 
@@ -7,7 +11,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, status
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -101,3 +107,59 @@ def exception_handler(exc, context):
     if response is not None and isinstance(exc, exceptions.ValidationError) and isinstance(response.data, list):
         response.data = {"non_field_errors": response.data}
     return response
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    """Every error but a validation error: ``{"detail": "..."}``."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField(required=False, help_text="Set on some errors, e.g. `protected` on a 409.")
+    field = serializers.CharField(
+        required=False, help_text="On a 403 for a field only some roles may change: that field (e.g. `team`)."
+    )
+
+
+class ValidationErrorSerializer(serializers.Serializer):
+    """A 400: each invalid field names its messages; errors of no one field are in ``non_field_errors``."""
+
+
+class ValidationErrorSchema(OpenApiSerializerExtension):
+    """``{field: [messages]}`` has open keys, which a serializer cannot declare by itself."""
+
+    target_class = ValidationErrorSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        messages = {"type": "array", "items": {"type": "string"}}
+        return {
+            "type": "object",
+            "description": ValidationErrorSerializer.__doc__,
+            # A body that cannot be parsed at all (bad JSON, bad encoding) answers {"detail": "..."}.
+            "properties": {"non_field_errors": messages, "detail": {"type": "string"}},
+            # A list field reports its items' errors by index: {"tags": {"0": ["..."]}}.
+            "additionalProperties": {"anyOf": [messages, {"type": "object", "additionalProperties": messages}]},
+        }
+
+
+ERROR_DESCRIPTIONS = {
+    400: "Validation error: {field: [messages]}",
+    401: "Not authenticated (or wrong username or password)",
+    403: "Forbidden for this role, or a session write without the CSRF token",
+    404: "Not found",
+    409: "Conflict (referenced record, duplicate)",
+    412: "Stale If-Match or version",
+    428: "If-Match or version required",
+    429: "Too many attempts",
+}
+
+
+def error_response(status: int, description: str = "") -> OpenApiResponse:
+    """A documented error with its body: ``ValidationError`` for a 400, ``ErrorDetail`` for the rest."""
+    return OpenApiResponse(
+        response=ValidationErrorSerializer if status == 400 else ErrorDetailSerializer,
+        description=description or ERROR_DESCRIPTIONS.get(status, ""),
+    )
+
+
+def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    """Several documented errors, for ``extend_schema(responses={200: ..., **error_responses(400, 404)})``."""
+    return {status: error_response(status) for status in statuses}

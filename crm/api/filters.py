@@ -1,10 +1,15 @@
 import datetime
 
 from django import forms
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import filters
 
+from .. import access
+from ..models import Agreement, Industry, Project
 from ..models.base import normalize_search
 
 
@@ -67,3 +72,74 @@ class DjangoFilterBackend(rest_framework.DjangoFilterBackend):
             for field in filterset.form.fields.values():
                 field.clean = _guarded(field.clean)
         return filterset
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class StrictBooleanFilter(rest_framework.TypedChoiceFilter):
+    """``true`` or ``false``; anything else is a 400, not silently ignored."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", [("true", "true"), ("false", "false")])
+        kwargs.setdefault("coerce", lambda value: value == "true")
+        super().__init__(*args, **kwargs)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(rest_framework.ModelChoiceFilter):
+    """A reference by id whose matching is done by a method (many-to-many, hierarchy)."""
+
+
+def visible_projects(request):
+    if request is None or not request.user.is_authenticated:
+        return Project.objects.none()
+    return access.visible(request.user, Project.objects.all())
+
+
+def visible_agreements(request):
+    if request is None or not request.user.is_authenticated:
+        return Agreement.objects.none()
+    return access.visible(request.user, Agreement.objects.all())
+
+
+def with_descendants(industry: Industry) -> list[int]:
+    """An industry and every industry below it (the tree is small: one query)."""
+    children = {}
+    for pk, parent_id in Industry.objects.values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    found, stack = [], [industry.pk]
+    while stack:
+        pk = stack.pop()
+        if pk in found:
+            continue
+        found.append(pk)
+        stack.extend(children.get(pk, []))
+    return found
+
+
+def filter_industry(queryset, name, value):
+    if value is None:
+        return queryset
+    through = queryset.model.industries.through
+    source = queryset.model._meta.model_name
+    return queryset.filter(
+        Exists(through.objects.filter(**{f"{source}_id": OuterRef("pk"), "industry_id__in": with_descendants(value)}))
+    )
+
+
+def exists_in(field: str):
+    """A filter method for a many-to-many reference that never duplicates rows."""
+
+    def method(queryset, name, value):
+        if value is None:
+            return queryset
+        m2m = queryset.model._meta.get_field(field)
+        through = m2m.remote_field.through
+        return queryset.filter(
+            Exists(
+                through.objects.filter(
+                    **{f"{m2m.m2m_field_name()}_id": OuterRef("pk"), f"{m2m.m2m_reverse_field_name()}_id": value.pk}
+                )
+            )
+        )
+
+    return method

@@ -19,8 +19,7 @@ from simple_history import utils
 
 from .. import services
 from ..db import fast_cursors
-from .browser import error_response
-from .exceptions import PreconditionFailed, PreconditionRequired
+from .exceptions import PreconditionFailed, PreconditionRequired, error_response
 
 _ETAG_RE = re.compile(r'^\s*(?:W/)?("?)(\d{1,18})\1\s*$')
 

@@ -32,9 +32,9 @@ from rest_framework.settings import api_settings
 
 from ..db import fast_cursors
 from ..models import User
+from .fields import ChoiceDisplayField, ComputedField, NameField, choice_labels
 from .mixins import many_ids
 from .pagination import Keyset, PageNumberPagination
-from .serializers import ChoiceDisplayField, ComputedField, NameField, choice_labels
 
 # The query parameters of a plain page: its statement's text changes with them, not its values
 # (a position's values, ``after`` and ``before``, do not steer the plan: a range of the index).

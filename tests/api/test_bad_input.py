@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from crm.api import views
+from crm.api.endpoints import companies, industries
 from crm.models import Company
 from tests.api.base import API, if_match
 from tests.factories import (
@@ -339,7 +339,7 @@ def test_a_credit_code_taken_during_a_create_answers_409(api, monkeypatch):
     code = make_credit_code(7)
     racing(
         monkeypatch,
-        views.CompanyViewSet,
+        companies.CompanyViewSet,
         "perform_create",
         lambda: Company.objects.create(name="先到", credit_code=code),
     )
@@ -354,7 +354,7 @@ def test_a_credit_code_taken_during_an_update_answers_409(api, monkeypatch):
     company = CompanyFactory()
     racing(
         monkeypatch,
-        views.CompanyViewSet,
+        companies.CompanyViewSet,
         "perform_update",
         lambda: Company.objects.create(name="先到", credit_code=code),
     )
@@ -365,7 +365,7 @@ def test_a_credit_code_taken_during_an_update_answers_409(api, monkeypatch):
 
 
 def test_an_industry_code_taken_during_a_create_answers_409(api, monkeypatch):
-    racing(monkeypatch, views.IndustryViewSet, "perform_create", lambda: IndustryFactory(code="low-altitude"))
+    racing(monkeypatch, industries.IndustryViewSet, "perform_create", lambda: IndustryFactory(code="low-altitude"))
     response = api.post(f"{API}industries/", {"name": "低空经济", "code": "low-altitude"}, format="json")
     assert response.status_code == 409, response.content
 

@@ -18,7 +18,7 @@ from django.db import connection
 from rest_framework import viewsets
 from rest_framework.test import APIClient
 
-from crm.api import views
+from crm.api.endpoints import companies
 from crm.api.urls import router
 from crm.models import Company, Project, Task
 from tests.api.base import API, if_match
@@ -275,7 +275,7 @@ def test_a_failing_view_answers_json_without_a_stack_trace(settings, manager, mo
     def explode(self, request, *args, **kwargs):
         raise RuntimeError("secret internals: /srv/crm/settings.py password=hunter2")
 
-    monkeypatch.setattr(views.CompanyViewSet, "list", explode)
+    monkeypatch.setattr(companies.CompanyViewSet, "list", explode)
     client = client_for(manager)
     client.raise_request_exception = False
     response = client.get(f"{API}companies/")

@@ -17,7 +17,8 @@ from django.db.models import DecimalField, Value
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from crm.api import pagination, views
+from crm.api import pagination
+from crm.api.endpoints import projects
 from crm.api.urls import router
 from crm.models import Milestone, Project
 from tests.conftest import client_for
@@ -136,7 +137,7 @@ def test_the_check_fails_a_view_that_puts_the_user_into_a_plain_page(rows, manag
         leaked = Value(Decimal(self.request.user.pk), output_field=DecimalField(max_digits=20, decimal_places=2))
         return Project.objects.select_related("company", "owner").annotate(arrived_investment=leaked)
 
-    monkeypatch.setattr(views.ProjectViewSet, "get_queryset", leaky)
+    monkeypatch.setattr(projects.ProjectViewSet, "get_queryset", leaky)
     url = reverse("project-list")
     assert client_for(manager).get(url).status_code == 200
     other = UserFactory(username="manager-2", role="manager")

@@ -20,8 +20,8 @@ from rest_framework.views import APIView
 from ...reports import stats
 from ...reports.stats import xlsx
 from ...services import today
+from ..base import ERRORS
 from ..renderers import JSONRenderer
-from ..views import ERRORS
 
 # Rendering -----------------------------------------------------------------------------------------
 

@@ -20,9 +20,9 @@ from ...models import Company
 from ...models.choices import ProjectStage
 from ...reports.briefing import company_briefing, printable
 from ...reports.timeline import KINDS, Timeline
+from ..base import ERRORS
 from ..pagination import PageNumberPagination
 from ..renderers import JSONRenderer
-from ..views import ERRORS
 from .base import ApiUrlField, BriefingHTMLRenderer, MoneyField, ReportView
 
 # companies/{id}/timeline/ ------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import gettext as _
 
 from ... import access
-from ...filtersets import ProjectFilterSet
+from ...api.endpoints.projects import ProjectFilterSet
 from ...models import Project, User
 from ...models.choices import ProjectStage
 from ...services import today as local_today

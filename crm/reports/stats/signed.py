@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ... import access
-from ...filtersets import AgreementFilterSet, ProjectFilterSet
+from ...api.endpoints.agreements import AgreementFilterSet
+from ...api.endpoints.projects import ProjectFilterSet
 from ...models import Agreement, Industry, Meeting, Project, User
 from .common import COUNTED_STATUSES, ZERO, StatsInputError, apply_filters, first_signing, param_values
 

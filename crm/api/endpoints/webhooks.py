@@ -8,20 +8,15 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 
-from ..models import (
-    WebhookChannel,
-    WebhookDelivery,
-    WebhookDeliveryStatus,
-    WebhookEventType,
-    WebhookSubscription,
-)
-from ..webhooks.transport import TargetRefused, resolve
-from .browser import error_response
-from .mixins import PreconditionMixin
-from .pagination import PageNumberPagination
-from .permissions import RolePermission
-from .rows import RowListMixin
-from .serializers import ActiveUserField, ComputedCharField, CRMSerializer, NameField
+from ...models import WebhookChannel, WebhookDelivery, WebhookDeliveryStatus, WebhookEventType, WebhookSubscription
+from ...webhooks.transport import TargetRefused, resolve
+from ..base import CRMSerializer
+from ..exceptions import error_response
+from ..fields import ActiveUserField, ComputedCharField, NameField
+from ..mixins import PreconditionMixin
+from ..pagination import PageNumberPagination
+from ..permissions import RolePermission
+from ..rows import RowListMixin
 
 MANAGERS = frozenset({"manager"})
 ERRORS = {

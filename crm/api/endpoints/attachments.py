@@ -23,12 +23,12 @@ from rest_framework.exceptions import APIException, NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from .. import access
-from ..attachments import ATTACHABLE, attachment_create, attachment_delete
-from ..models import Attachment
-from .browser import error_response
-from .mixins import PreconditionMixin, etag_for
-from .serializers import NameField
+from ... import access
+from ...attachments import ATTACHABLE, attachment_create, attachment_delete
+from ...models import Attachment
+from ..exceptions import error_response
+from ..fields import NameField
+from ..mixins import PreconditionMixin, etag_for
 
 ERRORS = {
     401: error_response(401, "Not authenticated"),

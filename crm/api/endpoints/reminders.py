@@ -8,12 +8,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import access, reminders
-from ..calendar import feed_url
-from ..models import Reminder, ReminderReason, ReminderStatus, ReminderSubject, User
-from .browser import error_response
-from .permissions import IsAuthenticatedUser
-from .rows import RowListMixin
+from ... import access, reminders
+from ...calendar import feed_url
+from ...models import Reminder, ReminderReason, ReminderStatus, ReminderSubject, User
+from ..exceptions import error_response
+from ..permissions import IsAuthenticatedUser
+from ..rows import RowListMixin
 
 READ_ERRORS = {
     401: error_response(401, "Not authenticated"),

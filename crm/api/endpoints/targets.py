@@ -5,8 +5,7 @@ from __future__ import annotations
 from django_filters import rest_framework as filters
 
 from ...models import InvestmentTarget
-from ..serializers import READ_ONLY_BASE, CRMSerializer
-from ..views import CRMViewSet, documented
+from ..base import READ_ONLY_BASE, CRMSerializer, CRMViewSet, documented
 
 MANAGERS = frozenset({"manager"})
 

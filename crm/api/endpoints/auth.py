@@ -1,87 +1,93 @@
-"""Sign-in for a browser page served from the API's own origin: CSRF cookie, session login and logout.
+"""Signing in: an API token (``auth/token/``), or a session for a page on the API's own origin.
 
-A page on the same origin signs in with a Django session: it reads a CSRF token from
-``auth/csrf/``, posts the credentials to ``auth/login/`` with the token in ``X-CSRFToken`` and
-sends that header with every later unsafe request. A page on another origin uses token
-authentication instead (``auth/token/``), see docs/frontend.md.
-
-Also here: the schema of the one error shape (``ValidationError``, ``ErrorDetail``) and
-``error_response``, which declares an error status with its body so typed clients can read it.
+A page on another origin exchanges the username and password for a token and sends it as
+``Authorization: Token <key>``. A page on the same origin signs in with a Django session: it
+reads a CSRF token from ``auth/csrf/``, posts the credentials to ``auth/login/`` with the token in
+``X-CSRFToken`` and sends that header with every later unsafe request (docs/frontend.md).
+``auth/me/`` is the signed-in user with their roles.
 """
 
+from __future__ import annotations
+
 from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.signals import user_logged_in
 from django.middleware.csrf import get_token
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
-from drf_spectacular.extensions import OpenApiSerializerExtension
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .serializers import MeSerializer
-from .throttling import SiteWideScopedRateThrottle
+from ..exceptions import error_response, error_responses
+from ..permissions import IsAuthenticatedUser
+from ..throttling import SiteWideScopedRateThrottle
+from .users import UserSerializer
 
 
-class ErrorDetailSerializer(serializers.Serializer):
-    """Every error but a validation error: ``{"detail": "..."}``."""
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=1024, trim_whitespace=False, style={"input_type": "password"})
 
-    detail = serializers.CharField()
-    code = serializers.CharField(required=False, help_text="Set on some errors, e.g. `protected` on a 409.")
-    field = serializers.CharField(
-        required=False, help_text="On a 403 for a field only some roles may change: that field (e.g. `team`)."
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class MeSerializer(UserSerializer):
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "is_superuser"]
+        read_only_fields = fields
+
+
+class TokenView(APIView):
+    """Exchange a username and password for an API token."""
+
+    authentication_classes = []
+    permission_classes = []
+    throttle_classes = [SiteWideScopedRateThrottle]
+    throttle_scope = "token"
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={
+            200: TokenResponseSerializer,
+            400: error_response(400, "Validation error"),
+            401: error_response(401, "Wrong username or password"),
+            429: error_response(429, "Too many attempts"),
+        },
     )
+    def post(self, request):
+        body = TokenRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        user = authenticate(
+            request._request, username=body.validated_data["username"], password=body.validated_data["password"]
+        )
+        if user is None or not user.is_active:
+            raise AuthenticationFailed(_("用户名或密码错误。 Wrong username or password."))
+        # A sign-in like the admin's: records last_login, and django-axes clears the failures.
+        user_logged_in.send(sender=type(user), request=request._request, user=user)
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+    def get_authenticate_header(self, request):
+        return "Token"
 
 
-class ValidationErrorSerializer(serializers.Serializer):
-    """A 400: each invalid field names its messages; errors of no one field are in ``non_field_errors``."""
+class MeView(APIView):
+    """The signed-in user, with their roles."""
 
+    permission_classes = [IsAuthenticatedUser]
 
-class ValidationErrorSchema(OpenApiSerializerExtension):
-    """``{field: [messages]}`` has open keys, which a serializer cannot declare by itself."""
-
-    target_class = ValidationErrorSerializer
-
-    def map_serializer(self, auto_schema, direction):
-        messages = {"type": "array", "items": {"type": "string"}}
-        return {
-            "type": "object",
-            "description": ValidationErrorSerializer.__doc__,
-            # A body that cannot be parsed at all (bad JSON, bad encoding) answers {"detail": "..."}.
-            "properties": {"non_field_errors": messages, "detail": {"type": "string"}},
-            # A list field reports its items' errors by index: {"tags": {"0": ["..."]}}.
-            "additionalProperties": {"anyOf": [messages, {"type": "object", "additionalProperties": messages}]},
-        }
-
-
-ERROR_DESCRIPTIONS = {
-    400: "Validation error: {field: [messages]}",
-    401: "Not authenticated (or wrong username or password)",
-    403: "Forbidden for this role, or a session write without the CSRF token",
-    404: "Not found",
-    409: "Conflict (referenced record, duplicate)",
-    412: "Stale If-Match or version",
-    428: "If-Match or version required",
-    429: "Too many attempts",
-}
-
-
-def error_response(status: int, description: str = "") -> OpenApiResponse:
-    """A documented error with its body: ``ValidationError`` for a 400, ``ErrorDetail`` for the rest."""
-    return OpenApiResponse(
-        response=ValidationErrorSerializer if status == 400 else ErrorDetailSerializer,
-        description=description or ERROR_DESCRIPTIONS.get(status, ""),
-    )
-
-
-def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
-    """Several documented errors, for ``extend_schema(responses={200: ..., **error_responses(400, 404)})``."""
-    return {status: error_response(status) for status in statuses}
+    @extend_schema(responses={200: MeSerializer, 401: error_response(401, "Not authenticated")})
+    def get(self, request):
+        return Response(MeSerializer(request.user).data)
 
 
 class CsrfTokenSerializer(serializers.Serializer):

@@ -1,0 +1,89 @@
+"""``milestones/``: a project's milestones, and the complete and reopen actions."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import action
+
+from ... import access, services
+from ...models import Milestone, User
+from ...models.choices import MilestoneKind
+from ...services import today
+from ..base import READ_ONLY_BASE, WRITE_ERRORS, CRMSerializer, CRMViewSet, VersionRequestSerializer, documented
+from ..fields import ActiveUserField, ComputedBooleanField, NameField, VisibleProjectField
+from ..filters import StrictBooleanFilter, visible_projects
+
+
+class MilestoneSerializer(CRMSerializer):
+    project = VisibleProjectField()
+    project_name = serializers.CharField(source="project.name", read_only=True)
+    assignee = ActiveUserField(required=False, allow_null=True)
+    assignee_name = NameField(source="assignee")
+    done = ComputedBooleanField(lambda done_on: done_on is not None, ("done_on",))
+    overdue = ComputedBooleanField(
+        lambda done_on, due_on: done_on is None and due_on < services.today(), ("done_on", "due_on")
+    )
+
+    class Meta:
+        model = Milestone
+        fields = [
+            "id", "project", "project_name", "title", "kind", "due_on", "done_on", "done", "overdue", "assignee",
+            "assignee_name", "notes", *READ_ONLY_BASE[1:],
+        ]  # fmt: skip
+        read_only_fields = READ_ONLY_BASE
+
+
+class CompleteRequestSerializer(serializers.Serializer):
+    done_on = serializers.DateField(required=False, allow_null=True, default=None, help_text="Default today.")
+    version = serializers.IntegerField(required=False, help_text="The version read; a stale one answers 412.")
+
+
+class MilestoneFilterSet(filters.FilterSet):
+    project = filters.ModelChoiceFilter(queryset=visible_projects)
+    kind = filters.ChoiceFilter(choices=MilestoneKind.choices)
+    assignee = filters.ModelChoiceFilter(queryset=User.objects.all())
+    done = StrictBooleanFilter(field_name="done_on", method="filter_done")
+    overdue = StrictBooleanFilter(method="filter_overdue")
+
+    class Meta:
+        model = Milestone
+        fields = {"due_on": ["gte", "lte"]}
+
+    def filter_done(self, queryset, name, value):
+        return queryset.filter(done_on__isnull=not value)
+
+    def filter_overdue(self, queryset, name, value):
+        late = Q(done_on__isnull=True, due_on__lt=today())
+        return queryset.filter(late) if value else queryset.exclude(late)
+
+
+@documented(MilestoneSerializer)
+class MilestoneViewSet(CRMViewSet):
+    serializer_class = MilestoneSerializer
+    filterset_class = MilestoneFilterSet
+    search_fields = ["search_text"]
+    ordering_fields = ["due_on", "done_on", "id"]
+
+    def get_queryset(self):
+        return access.visible(self.request.user, Milestone.objects.all()).select_related("project", "assignee")
+
+    @extend_schema(request=CompleteRequestSerializer, responses={200: MilestoneSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        """Mark the milestone reached on ``done_on`` (today by default)."""
+        body = CompleteRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._act(
+            lambda m: services.milestone_complete(
+                milestone=m, user=request.user, done_on=body.validated_data["done_on"]
+            )
+        )
+
+    @extend_schema(request=VersionRequestSerializer, responses={200: MilestoneSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        """Clear the milestone's completion."""
+        return self._act(lambda m: services.milestone_reopen(milestone=m, user=request.user))

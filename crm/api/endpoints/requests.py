@@ -1,0 +1,88 @@
+"""``requests/``: what partners ask of the city (企业诉求), and its resolve and decline actions."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import action
+
+from ... import services
+from ...models import Company, Meeting, PartnerRequest, User
+from ...models.choices import RequestStatus
+from ...services import today
+from ..base import READ_ONLY_BASE, WRITE_ERRORS, CRMSerializer, CRMViewSet, documented
+from ..fields import ActiveUserField, ComputedBooleanField, NameField, open_and_past_due
+from ..filters import StrictBooleanFilter
+
+
+class PartnerRequestSerializer(CRMSerializer):
+    company_name = serializers.CharField(source="company.name", read_only=True)
+    assignee = ActiveUserField(required=False, allow_null=True)
+    assignee_name = NameField(source="assignee")
+    overdue = ComputedBooleanField(open_and_past_due, ("status", "due_on"))
+
+    class Meta:
+        model = PartnerRequest
+        fields = [
+            "id", "company", "company_name", "meeting", "raised_on", "category", "description", "status",
+            "assignee", "assignee_name", "due_on", "resolved_on", "resolution", "overdue", *READ_ONLY_BASE[1:],
+        ]  # fmt: skip
+        read_only_fields = READ_ONLY_BASE
+
+
+class ResolveRequestSerializer(serializers.Serializer):
+    resolution = serializers.CharField(max_length=10000, help_text="How it was resolved, or why it was declined.")
+    resolved_on = serializers.DateField(required=False, allow_null=True, default=None, help_text="Default today.")
+    version = serializers.IntegerField(required=False, help_text="The version read; a stale one answers 412.")
+
+
+class PartnerRequestFilterSet(filters.FilterSet):
+    company = filters.ModelChoiceFilter(queryset=Company.objects.all())
+    status = filters.MultipleChoiceFilter(choices=RequestStatus.choices)
+    assignee = filters.ModelChoiceFilter(queryset=User.objects.all())
+    meeting = filters.ModelChoiceFilter(queryset=Meeting.objects.all())
+    overdue = StrictBooleanFilter(method="filter_overdue")
+
+    class Meta:
+        model = PartnerRequest
+        fields = {"raised_on": ["gte", "lte"], "due_on": ["gte", "lte"]}
+
+    def filter_overdue(self, queryset, name, value):
+        late = Q(status__in=[RequestStatus.OPEN, RequestStatus.IN_PROGRESS], due_on__lt=today())
+        return queryset.filter(late) if value else queryset.exclude(late)
+
+
+@documented(PartnerRequestSerializer)
+class PartnerRequestViewSet(CRMViewSet):
+    queryset = PartnerRequest.objects.select_related("company", "assignee")
+    serializer_class = PartnerRequestSerializer
+    filterset_class = PartnerRequestFilterSet
+    search_fields = ["search_text"]
+    ordering_fields = ["raised_on", "due_on", "status", "id"]
+
+    @extend_schema(request=ResolveRequestSerializer, responses={200: PartnerRequestSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        """Close the request as resolved on ``resolved_on`` (today by default), saying how."""
+        return self._close(request, RequestStatus.RESOLVED)
+
+    @extend_schema(request=ResolveRequestSerializer, responses={200: PartnerRequestSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        """Close the request as declined, saying why."""
+        return self._close(request, RequestStatus.DECLINED)
+
+    def _close(self, request, status):
+        body = ResolveRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._act(
+            lambda r: services.request_resolve(
+                request=r,
+                user=request.user,
+                resolution=body.validated_data["resolution"],
+                resolved_on=body.validated_data["resolved_on"],
+                status=status,
+            )
+        )
