@@ -153,14 +153,12 @@ else:
         _db["OPTIONS"].setdefault(
             "options", f"-c statement_timeout={env.int('DB_STATEMENT_TIMEOUT_MS', default=30000)}"
         )
-
-# The statements every API request sends (the token lookup, a plain list page, many-to-many
-# ids) are prepared once per PostgreSQL connection (crm/db.py); false behind a transaction-mode
-# pooler that cannot keep prepared statements (PgBouncer before 1.22).
-DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
-# A plain list page's compiled statement is kept per process (crm/api/pagination.py,
-# PageStatement); the tests turn this on to compile it again on every use and compare.
-CHECK_CACHED_STATEMENTS = False
+        # Prepared statements (docs/decisions.md): values bound on the server, and a statement that
+        # a connection has run five times is prepared there, so PostgreSQL parses and plans it once.
+        # False behind a transaction-mode pooler that cannot keep them (PgBouncer before 1.22).
+        if env.bool("DB_PREPARED_STATEMENTS", default=True):
+            _db["OPTIONS"].setdefault("server_side_binding", True)
+            _db["OPTIONS"].setdefault("prepare_threshold", 5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -274,7 +272,7 @@ REST_FRAMEWORK = {
         "crm.api.filters.SearchFilter",
         "crm.api.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "crm.api.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "crm.api.lists.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "crm.api.exceptions.exception_handler",

@@ -7,9 +7,6 @@ from tests.factories import UserFactory
 
 # Hashing test passwords with the production hasher costs a third of a second per user.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-# A list page's kept statement is compiled again on every use and compared (PageStatement): a view
-# that puts a request's value into a plain page's statement fails the tests that reach it.
-settings.CHECK_CACHED_STATEMENTS = True
 
 
 def client_for(user) -> APIClient:
@@ -137,19 +134,3 @@ def client_as(request):
         return request.getfixturevalue(fixture_names[role])
 
     return get
-
-
-@pytest.fixture
-def compiles(monkeypatch):
-    """The SQL of every list page statement compiled meanwhile (crm/api/pagination.py, PageStatement)."""
-    from crm.api import pagination
-
-    compiled = []
-    original = pagination.PageStatement.__init__
-
-    def spy(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        compiled.append(self.sql)
-
-    monkeypatch.setattr(pagination.PageStatement, "__init__", spy)
-    return compiled

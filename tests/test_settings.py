@@ -103,9 +103,18 @@ def test_the_cache_is_shared_through_redis_when_cache_url_says_so():
     assert "redis" in result.stdout.lower()
 
 
-@pytest.mark.parametrize(("value", "expected"), [(None, "True"), ("false", "False"), ("true", "True")])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, "True 5"), ("false", "None None"), ("true", "True 5")],
+)
 def test_prepared_statements_are_on_unless_turned_off(value, expected):
-    """DB_PREPARED_STATEMENTS (crm/db.py): off behind a pooler that cannot keep them."""
-    result = load_settings("DB_PREPARED_STATEMENTS", **({} if value is None else {"DB_PREPARED_STATEMENTS": value}))
+    """DB_PREPARED_STATEMENTS: Django's and psycopg's own options (server-side binding, prepared
+    at the fifth run); off behind a pooler that cannot keep them."""
+    options = "DATABASES['default']['OPTIONS']"
+    result = load_settings(
+        f"{options}.get('server_side_binding'), settings.{options}.get('prepare_threshold')",
+        DATABASE_URL="postgres://crm@127.0.0.1:5432/crm",
+        **({} if value is None else {"DB_PREPARED_STATEMENTS": value}),
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == expected

@@ -1,14 +1,11 @@
-import secrets
-from functools import lru_cache
-
-from django.db import connections, router
+from django.contrib.auth.models import Group
+from django.db import router
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
-from ..auth import ROLE_COLUMNS, roles_from, with_roles
-from ..db import CompiledStatement, fast_cursors
-from ..models import User
+from ..auth import attach_roles
+from ..models import ROLE_NAMES, User
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
@@ -39,38 +36,34 @@ class TokenAuthentication(authentication.TokenAuthentication):
         return token.user, token
 
 
-# Every API request looks its token up: the query (token, user and roles in one statement) is
-# compiled by the ORM once per database and then only executed, as a statement prepared once per
-# connection (crm/db.py): most of the request's fixed cost (docs/performance.md, "The fixed cost
-# of a request").
-_SENTINEL = "crm-token-" + secrets.token_hex(16)
-_USER_FIELDS = [field.attname for field in User._meta.concrete_fields]
-_TOKEN_FIELDS = [field.attname for field in Token._meta.concrete_fields]
-
-
-@lru_cache(maxsize=8)
-def _token_statement(alias: str) -> CompiledStatement:
-    """The lookup's statement, the key's place found by a sentinel."""
-    rows = with_roles(Token.objects.using(alias).filter(key=_SENTINEL), user_ref="user_id").values_list(
-        *_TOKEN_FIELDS, *(f"user__{name}" for name in _USER_FIELDS), *ROLE_COLUMNS[1:]
+def _token_statement() -> str:
+    """The user of a token, with a column per role, as SQL written out once: the ORM spent 1.1 ms
+    a request building and compiling the same query (docs/performance.md, "The token lookup").
+    A role is membership of the group of its name, as ``crm.auth.with_roles`` says;
+    tests/api/test_token_lookup.py holds both to the same answers."""
+    users, tokens = User._meta.db_table, Token._meta.db_table
+    links, groups = User.groups.through._meta.db_table, Group._meta.db_table
+    roles = ", ".join(
+        f"EXISTS (SELECT 1 FROM {links} ug JOIN {groups} g ON g.id = ug.group_id "
+        f"WHERE ug.user_id = u.id AND g.name = %s) AS _role_{role}"
+        for role in ROLE_NAMES
     )
-    return CompiledStatement(rows, sentinels=[_SENTINEL])
+    # The columns by name, not ``u.*``: a column added by a migration must not change what an
+    # old process's prepared statement returns.
+    columns = ", ".join(f'u."{field.column}"' for field in User._meta.concrete_fields)
+    return f"SELECT {columns}, {roles} FROM {users} u JOIN {tokens} t ON t.user_id = u.id WHERE t.key = %s"
+
+
+TOKEN_STATEMENT = _token_statement()
 
 
 def token_with_user(key: str) -> Token | None:
-    """The token of ``key`` with its user, whose roles are attached, in one query; or None."""
-    alias = router.db_for_read(Token)
-    statement = _token_statement(alias)
-    with fast_cursors(alias):
-        found = statement.execute(connections[alias], statement.bound([key]))
+    """The token of ``key`` with its user, whose roles are attached, in one query; or None. The
+    token's columns other than its key and user are not read (Django loads them if asked)."""
+    found = list(User.objects.raw(TOKEN_STATEMENT, [*ROLE_NAMES, key]))
     if not found:
         return None
-    row = found[0]
-    token_values = row[: len(_TOKEN_FIELDS)]
-    user_values = row[len(_TOKEN_FIELDS) : len(_TOKEN_FIELDS) + len(_USER_FIELDS)]
-    roles = row[len(_TOKEN_FIELDS) + len(_USER_FIELDS) :]
-    token = Token.from_db(alias, _TOKEN_FIELDS, token_values)
-    user = User.from_db(alias, _USER_FIELDS, user_values)
-    user._crm_roles = roles_from(user.is_superuser, *roles)
+    user = attach_roles(found[0], found[0])
+    token = Token.from_db(router.db_for_read(Token), ["key", "user_id"], [key, user.pk])
     token.user = user
     return token

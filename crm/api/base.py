@@ -1,21 +1,28 @@
-"""What every resource's endpoint shares: the write serializer's base, the viewset, the documented errors."""
+"""What every resource's endpoint shares: the viewset, the write serializer's base, the documented errors.
+
+A resource's module (crm/api/endpoints/) declares its viewset with three things: the ``shape`` of
+its JSON (crm/api/lists/shapes.py: what a list and a detail return), the write serializer (what a
+client may send: it only translates the body for the services) and the filter set.
+"""
 
 from __future__ import annotations
 
 from django.db import models, transaction
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
-from rest_framework.response import Response
 
 from .. import services
 from .exceptions import error_response
-from .fields import ChoiceDisplayField, StrictDateTimeField, StrictPrimaryKeyRelatedField
-from .mixins import HistoryMixin, ManyIdsMixin, PreconditionMixin, etag_for
-from .rows import RowListMixin
+from .fields import StrictDateTimeField, StrictPrimaryKeyRelatedField
+from .history import HistoryMixin
+from .lists import ShapedMixin
+from .preconditions import PreconditionMixin
 
 
 class CRMSerializer(serializers.ModelSerializer):
-    """Adds ``<field>_display`` beside every choice field and names who wrote in the history."""
+    # The body of a write: the fields a client may send, validated and handed to the services
+    # (crm/services), which decide what the write may do; what a write answers is the shape's.
+    # (A comment: the schema would give this docstring to every request body.)
 
     serializer_related_field = StrictPrimaryKeyRelatedField
     serializer_field_mapping = {
@@ -23,41 +30,18 @@ class CRMSerializer(serializers.ModelSerializer):
         models.DateTimeField: StrictDateTimeField,
     }
 
-    def get_fields(self):
-        fields = super().get_fields()
-        for name in list(fields):
-            try:
-                model_field = self.Meta.model._meta.get_field(name)
-            except Exception:  # noqa: BLE001  (a declared field that is not a model field)
-                continue
-            if getattr(model_field, "choices", None) and not getattr(model_field, "many_to_many", False):
-                fields[f"{name}_display"] = ChoiceDisplayField(
-                    model_field, source=f"get_{name}_display", read_only=True
-                )
-        return fields
-
     @property
     def acting_user(self):
         request = self.context.get("request")
         return getattr(request, "user", None)
 
     def create(self, validated_data):
-        """Writes go through the services (crm/services): the serializer only translates the body."""
         return services.create(model=self.Meta.model, user=self.acting_user, values=validated_data)
 
     def update(self, instance, validated_data):
         """``seen_version`` comes from the view (If-Match or the body's version)."""
         seen = validated_data.pop("seen_version", None)
         return services.update(record=instance, user=self.acting_user, values=validated_data, seen_version=seen)
-
-    def value(self, attrs, name):
-        """The value a field will have after this write (partial updates keep the stored one)."""
-        if name in attrs:
-            return attrs[name]
-        return getattr(self.instance, name, None) if self.instance is not None else None
-
-
-READ_ONLY_BASE = ("id", "version", "created_at", "updated_at")
 
 
 class VersionRequestSerializer(serializers.Serializer):
@@ -74,6 +58,10 @@ ERRORS = {
 }
 
 
+# The columns every record of the CRM ends with (crm/models/base.py, TrackedModel).
+TRACKED = {"version": "version", "created_at": "created_at", "updated_at": "updated_at"}
+
+
 WRITE_ERRORS = {
     **ERRORS,
     409: error_response(409, "Conflict (referenced record, duplicate)"),
@@ -82,27 +70,68 @@ WRITE_ERRORS = {
 }
 
 
-def documented(serializer):
-    """Declare the error responses every operation can really give."""
-    return extend_schema_view(
-        list=extend_schema(responses={200: serializer(many=True), **ERRORS}),
-        retrieve=extend_schema(responses={200: serializer, **ERRORS}),
-        create=extend_schema(responses={201: serializer, **WRITE_ERRORS}),
-        update=extend_schema(responses={200: serializer, **WRITE_ERRORS}),
-        partial_update=extend_schema(responses={200: serializer, **WRITE_ERRORS}),
-        destroy=extend_schema(responses={204: None, **WRITE_ERRORS}),
-    )
+def documented(viewset):
+    """Declare what each operation of ``viewset`` answers: its shape, and the errors it can give."""
+    shape = viewset.shape
+    operations = {
+        "list": extend_schema(responses={200: shape.schema(many=True), **ERRORS}),
+        "retrieve": extend_schema(responses={200: shape.schema(), **ERRORS}),
+        "create": extend_schema(responses={201: shape.schema(), **WRITE_ERRORS}),
+        "update": extend_schema(responses={200: shape.schema(), **WRITE_ERRORS}),
+        "partial_update": extend_schema(responses={200: shape.schema(), **WRITE_ERRORS}),
+        "destroy": extend_schema(responses={204: None, **WRITE_ERRORS}),
+    }
+    return extend_schema_view(**{name: operations[name] for name in operations if hasattr(viewset, name)})(viewset)
 
 
-class CRMViewSet(RowListMixin, PreconditionMixin, ManyIdsMixin, HistoryMixin, viewsets.ModelViewSet):
+class ResourceViewSet(ShapedMixin, PreconditionMixin, viewsets.ModelViewSet):
+    # A resource read by its shape and written through the services, on the version the client
+    # read. (Comments, not docstrings, on these bases: the schema takes a view's description from
+    # the first docstring of its classes.)
+
     lookup_value_regex = r"\d+"
 
-    def _act(self, operation):
-        """Run a service on the locked object, made on the version the client read (If-Match or
-        ``version``: 428 without either, 412 when stale)."""
+    def get_written_queryset(self):
+        """Where a record is read back after a write (see :meth:`written`)."""
+        return self.get_queryset()
+
+    def written(self, pk, status: int = 200, headers=None):
+        """The record as a detail shows it, after a write. The write itself may take it out of
+        the writer's sight (an editor who leaves a confidential project's team); the writer still
+        gets the answer to what they wrote."""
+        return self.shaped_response(self.get_written_queryset(), pk, status=status, headers=headers)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            self.perform_create(serializer)
+        pk = serializer.instance.pk
+        return self.written(pk, status=201, headers={"Location": request.build_absolute_uri(f"{pk}/")})
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        with transaction.atomic():
+            instance = self.get_locked_object()
+            self.check_version(instance)
+            serializer = self.get_serializer(instance, data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            self.perform_update(serializer)
+        return self.written(instance.pk)
+
+    def perform_update(self, serializer):
+        serializer.save(seen_version=self.seen_version(serializer.instance))
+
+    def act(self, operation):
+        """Run a service on the locked record, made on the version the client read (If-Match or
+        ``version``: 428 without either, 412 when stale); answer the record as it is now."""
         with transaction.atomic():
             instance = self.get_locked_object()
             self.check_version(instance)
             operation(instance)
-        instance = self.refetched(instance.pk)
-        return Response(self.get_serializer(instance).data, headers={"ETag": etag_for(instance)})
+        return self.written(instance.pk)
+
+
+class CRMViewSet(ResourceViewSet, HistoryMixin):
+    # A resource of the CRM's records: with ``{id}/history/`` too.
+    pass

@@ -1,19 +1,14 @@
-"""Serializer fields the resources share: strict ids and datetimes, names, labels, computed values."""
+"""Serializer fields the resources share: strict ids and datetimes, visible references, names."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .. import access, services
+from .. import access
 from ..models import Agreement, Project, User
-from ..models.choices import TaskStatus
 from ..models.validators import validate_country_code
 
 
@@ -46,56 +41,6 @@ class NameField(serializers.ReadOnlyField):
 
     def to_representation(self, value):
         return str(value)
-
-
-@lru_cache(maxsize=512)
-def choice_labels(model_field, language: str) -> dict:
-    return {value: str(label) for value, label in model_field.flatchoices}
-
-
-class ChoiceDisplayField(serializers.CharField):
-    """What ``get_<field>_display()`` answers, with the labels translated once per language rather
-    than once per row (a list of 200 rows called it, and gettext, thousands of times)."""
-
-    def __init__(self, model_field, **kwargs):
-        self.model_field = model_field
-        super().__init__(**kwargs)
-
-    def get_attribute(self, instance):
-        return getattr(instance, self.model_field.attname)
-
-    def to_representation(self, value):
-        return choice_labels(self.model_field, get_language() or "").get(value, str(value))
-
-
-class ComputedField(serializers.ReadOnlyField):
-    """A read-only value computed from some of the record's own columns.
-
-    ``compute`` takes the values of ``columns`` (model fields or queryset annotations), so that
-    the same rule writes a detail (from the instance) and a list (from a row, crm/api/rows.py).
-    """
-
-    def __init__(self, compute, columns, **kwargs):
-        self.compute, self.columns = compute, tuple(columns)
-        super().__init__(source="*", **kwargs)
-
-    def to_representation(self, value):
-        return self.compute(*(getattr(value, column) for column in self.columns))
-
-
-@extend_schema_field(OpenApiTypes.BOOL)
-class ComputedBooleanField(ComputedField):
-    pass
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class ComputedCharField(ComputedField):
-    pass
-
-
-def open_and_past_due(status, due_on) -> bool:
-    """``overdue`` of a task or a partner request: their two open statuses have the same values."""
-    return status in (TaskStatus.OPEN, TaskStatus.IN_PROGRESS) and bool(due_on and due_on < services.today())
 
 
 class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):

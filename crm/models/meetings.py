@@ -148,3 +148,8 @@ class PartnerRequest(TrackedModel):
 
     def __str__(self):
         return f"{self.company}：{self.description[:30]}"
+
+    @staticmethod
+    def overdue_condition(today) -> Q:
+        """Overdue on ``today``: open or in progress, and due before it."""
+        return Q(status__in=[RequestStatus.OPEN, RequestStatus.IN_PROGRESS], due_on__lt=today)

@@ -34,7 +34,7 @@ class ProjectQuerySet(models.QuerySet):
     def with_arrived(self, alias: str, zero: bool = False):
         """Annotate ``alias``: the capital arrived so far, the sum of the project's ledger (None
         without a line, or 0.00 with ``zero``), computed in the query."""
-        return self.annotate(**{alias: _arrived(zero)})
+        return self.annotate(**{alias: arrived_capital(zero)})
 
 
 class Project(TrackedModel):
@@ -188,10 +188,17 @@ class Milestone(TrackedModel):
     def __str__(self):
         return f"{self.project}：{self.title}"
 
+    @staticmethod
+    def overdue_condition(today) -> Q:
+        """Overdue on ``today``: not done, and due before it (the list's ``overdue`` and its filter)."""
+        return Q(done_on__isnull=True, due_on__lt=today)
+
 
 @cache
-def _arrived(zero: bool):
-    # Built once: a queryset resolves a copy of an expression, never the expression itself.
+def arrived_capital(zero: bool = False):
+    """The capital arrived in a project so far: the sum of its ledger, None without a line (0.00
+    with ``zero``), as a subquery of the project's row. Built once: a queryset resolves a copy of
+    an expression, never the expression itself."""
     total = (
         CapitalArrival.objects.filter(project_id=OuterRef("pk"))
         .order_by()

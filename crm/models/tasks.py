@@ -68,3 +68,8 @@ class Task(TrackedModel):
 
     def __str__(self):
         return self.title
+
+    @staticmethod
+    def overdue_condition(today) -> Q:
+        """Overdue on ``today``: open or in progress, and due before it."""
+        return Q(status__in=[TaskStatus.OPEN, TaskStatus.IN_PROGRESS], due_on__lt=today)

@@ -60,6 +60,7 @@ class Command(BaseCommand):
             )
         command = "python -m perf.bench " + " ".join(sys.argv[1:])
         text = tables.markdown(result, command.strip())
+        self.stdout.write(tables.plans(result))
         self.stdout.write(text)
         if options["write"]:
             path = Path(options["write"])

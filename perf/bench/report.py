@@ -68,8 +68,6 @@ def markdown(report: Report, command: str) -> str:
             f"the run took {ms(s['first_sweep'])} ms ({s['warmup_sweeps']} sweeps to reach the steady state); "
             f"before the queue table was vacuumed, {ms(s.get('median_unvacuumed'))} ms.",
         ]
-        for sql, plan in s["plans"]:
-            out += ["", "```sql", sql[:600] + ("…" if len(sql) > 600 else ""), "```", "```", plan, "```"]
     if report.xlsx_import:
         x = report.xlsx_import
         out += [
@@ -91,6 +89,14 @@ def markdown(report: Report, command: str) -> str:
             )
     if report.failures:
         out += ["", "**Failed parts** (the rest of the run stands):", *[f"- {f}" for f in report.failures]]
+    return "\n".join(out) + "\n"
+
+
+def plans(report: Report) -> str:
+    """The query plans of the sweep's slowest reads (printed by the run, not written to the docs)."""
+    out = []
+    for sql, plan in (report.sweep or {}).get("plans", []):
+        out += ["", sql, plan]
     return "\n".join(out) + "\n"
 
 

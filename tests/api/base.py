@@ -1,6 +1,7 @@
 """The generic API test case every resource inherits, in the manner of NetBox's ``APIViewTestCases``.
 
-A resource's test class says which endpoint it tests, the factory that makes its records, how to
+A resource's test class says which endpoint it tests (its model and factory are in
+tests/registry.py), how to
 build a valid create and patch payload, the filters to exercise (each: a query, a row that must
 be in the answer and a row that must not) and which roles may do what. It inherits the tests
 below and adds the rules of its own resource.
@@ -12,6 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
+from tests.registry import RESOURCES
 
 API = "/api/v1/"
 
@@ -121,8 +124,7 @@ def matches(body: dict, payload: dict) -> dict:
 class ReadOnlyResourceTests:
     """Lists, details, filters, labels, anonymous 401 and the role matrix of reading."""
 
-    endpoint: str = ""
-    factory: Any = None
+    endpoint: str = ""  # a resource of tests/registry.py
     roles: dict[str, tuple[str, ...]] = DEFAULT_ROLES
     actions: tuple[str, ...] = READ_ACTIONS
     # Query parameters, keyed by the filter's name (``name:variant`` when one filter has several cases).
@@ -141,8 +143,12 @@ class ReadOnlyResourceTests:
     # Helpers ----------------------------------------------------------------------------------
 
     @property
+    def factory(self):
+        return RESOURCES[self.endpoint].factory
+
+    @property
     def model(self):
-        return self.factory._meta.model
+        return RESOURCES[self.endpoint].model
 
     def list_url(self) -> str:
         return f"{API}{self.endpoint}/"

@@ -21,7 +21,6 @@ def signed_at():
 
 class TestAgreements(ResourceTests):
     endpoint = "agreements"
-    factory = AgreementFactory
     labels = {"kind": ("strategic_cooperation", "战略合作协议"), "status": ("in_force", "履行中")}
     filters = {
         "kind": lambda: ({"kind": "fund"}, AgreementFactory(kind="fund"), AgreementFactory(kind="mou")),

@@ -11,7 +11,6 @@ def of_project():
 
 class TestCapitalArrivals(ResourceTests):
     endpoint = "capital-arrivals"
-    factory = CapitalArrivalFactory
     filters = {
         "project": of_project,
         "arrived_on__gte": lambda: (

@@ -39,7 +39,6 @@ def with_parent():
 
 class TestCompanies(ResourceTests):
     endpoint = "companies"
-    factory = CompanyFactory
     labels = {"kind": ("government", "政府部门")}
     filters = {
         "kind": lambda: ({"kind": "government"}, CompanyFactory(kind="government"), CompanyFactory(kind="enterprise")),

@@ -10,7 +10,6 @@ def of_company():
 
 class TestContacts(ResourceTests):
     endpoint = "contacts"
-    factory = ContactFactory
     filters = {
         "company": of_company,
         "search": lambda: ({"search": "王传福"}, ContactFactory(name="王传福"), ContactFactory(name="李明")),

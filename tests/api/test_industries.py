@@ -14,7 +14,6 @@ def below():
 
 class TestIndustries(ResourceTests):
     endpoint = "industries"
-    factory = IndustryFactory
     filters = {
         "parent": below,
         "search": lambda: ({"search": "合成生物"}, IndustryFactory(name="合成生物"), IndustryFactory(name="新材料")),

@@ -30,7 +30,6 @@ def owned_by():
 
 class TestMeetings(ResourceTests):
     endpoint = "meetings"
-    factory = MeetingFactory
     labels = {"kind": ("promotion_event", "推介会")}
     filters = {
         "kind": lambda: ({"kind": "site_visit"}, MeetingFactory(kind="site_visit"), MeetingFactory(kind="talk")),

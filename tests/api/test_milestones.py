@@ -27,7 +27,6 @@ def due(days_from_today, **fields):
 
 class TestMilestones(ResourceTests):
     endpoint = "milestones"
-    factory = MilestoneFactory
     labels = {"kind": ("production_start", "投产")}
     filters = {
         "project": of_project,

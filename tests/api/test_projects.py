@@ -37,7 +37,6 @@ def invested(amount):
 
 class TestProjects(ResourceTests):
     endpoint = "projects"
-    factory = ProjectFactory
     labels = {"kind": ("rnd_platform", "研发平台"), "stage": ("full_production", "达产")}
     filters = {
         "stage": lambda: ({"stage": "construction"}, ProjectFactory(stage="construction"), ProjectFactory()),

@@ -1,11 +1,9 @@
-"""Every list endpoint answers in at most three queries, however many rows its page holds.
+"""Every list endpoint answers in its query budget (tests/registry.py), however many rows its page holds.
 
-The three, for an editor with a token:
-  1. the token, its user and the user's roles (one query, roles as EXISTS annotations);
-  2. the page of rows with everything a list shows (select_related, annotations) and the total
-     count (COUNT(*) OVER ());
-  3. the ids of every many-to-many field of the page's rows (one UNION ALL), where the resource
-     has any.
+Two statements, for an editor with a token:
+  1. the token, its user and the user's roles (crm/api/authentication.py);
+  2. the page: its rows with everything the list shows (the shape's columns, many-to-many ids
+     included) and the total count (crm/api/lists/).
 The rows are made rich (references, many-to-many links, confidential neighbours) so that an N+1
 would show as a difference between a page of 10 and a page of 50.
 """
@@ -22,14 +20,17 @@ from crm.models import (
     CapitalArrival,
     Company,
     Contact,
+    InvestmentTarget,
     Meeting,
     Milestone,
     PartnerRequest,
     Project,
     ProjectStageChange,
+    Reminder,
     Task,
     Trip,
 )
+from crm.models.targets import FIRST_YEAR
 from tests.api.base import API
 from tests.factories import (
     AgreementFactory,
@@ -41,6 +42,7 @@ from tests.factories import (
     TripFactory,
     UserFactory,
 )
+from tests.registry import RESOURCES
 
 pytestmark = pytest.mark.django_db
 
@@ -146,6 +148,22 @@ def tasks(n, world):
     )
 
 
+def reminders(n, world):
+    items = bulk(Task, n, title="事项", assignee=world["user"])  # an editor sees their own, about items they see
+    Reminder.objects.bulk_create(
+        Reminder(
+            subject="task", object_id=item.pk, occurrence=f"{item.pk}:before", recipient=world["user"],
+            reason="before", title="跟进", due_on=DAY, scheduled_for=NOW, next_attempt_at=NOW,
+        )
+        for item in items
+    )  # fmt: skip
+
+
+def targets(n, world):
+    first = FIRST_YEAR + InvestmentTarget.objects.count()
+    InvestmentTarget.objects.bulk_create(InvestmentTarget(year=first + i, amount=1) for i in range(n))
+
+
 def stage_changes(n, world):
     project = world["project"]
     bulk(ProjectStageChange, n, project=project, from_stage="lead", to_stage="negotiating", changed_on=DAY)
@@ -165,6 +183,8 @@ LISTS = {
     "capital-arrivals": capital_arrivals,
     "milestones": milestones,
     "tasks": tasks,
+    "reminders": reminders,
+    "targets": targets,
     "stage-history": stage_changes,
 }
 
@@ -201,14 +221,21 @@ def queries_for_a_page(editor_api, build, world, rows):
     return len(queries), [q["sql"] for q in queries.captured_queries]
 
 
+def test_every_resource_has_rows_to_count():
+    readable_by_editors = {endpoint for endpoint, resource in RESOURCES.items() if not resource.managers_only}
+    assert readable_by_editors <= set(LISTS)
+
+
 @pytest.mark.parametrize("endpoint", list(LISTS))
-def test_a_list_costs_at_most_three_queries_for_10_rows_and_for_50(editor_api, world, endpoint):
+def test_a_list_keeps_to_its_budget_for_10_rows_and_for_50(editor_api, world, endpoint):
     build = LISTS[endpoint]
     few, few_sql = queries_for_a_page(editor_api, build, world, 10)
     many, many_sql = queries_for_a_page(editor_api, build, world, 40)  # 50 rows now
-    # Expected: token+user+roles, the page with its count, and (for many-to-many fields) their ids.
+    # Expected: token+user+roles, then the page with its rows, count and many-to-many ids.
+    # A nested list (a project's stage history) reads its record first: one more.
+    budget = RESOURCES[endpoint].queries if endpoint in RESOURCES else 3
     assert few == many, "\n".join(many_sql)
-    assert many <= 3, "\n".join(many_sql)
+    assert many <= budget <= 3, "\n".join(many_sql)
 
 
 HISTORIES = {

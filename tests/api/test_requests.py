@@ -26,7 +26,6 @@ def raised_in():
 
 class TestRequests(ResourceTests):
     endpoint = "requests"
-    factory = PartnerRequestFactory
     labels = {"status": ("in_progress", "办理中")}
     filters = {
         "company": of_company,

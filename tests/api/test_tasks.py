@@ -34,7 +34,6 @@ def due(days_from_today, **fields):
 
 class TestTasks(ResourceTests):
     endpoint = "tasks"
-    factory = TaskFactory
     labels = {"priority": ("urgent", "紧急"), "status": ("in_progress", "进行中")}
     filters = {
         "assignee": assigned_to,

@@ -6,7 +6,6 @@ from tests.factories import ContactFactory, TripFactory, UserFactory
 
 class TestTrips(ResourceTests):
     endpoint = "trips"
-    factory = TripFactory
     filters = {
         "start_date__gte": lambda: (
             {"start_date__gte": "2024-10-01"},

@@ -10,7 +10,6 @@ def in_group():
 
 class TestUsers(ReadOnlyResourceTests):
     endpoint = "users"
-    factory = UserFactory
     roles = {"viewer": ROLE_READS, "editor": ROLE_READS, "manager": ROLE_READS, "nobody": ()}
     labels = {"language": ("zh-hans", "简体中文")}
     filters = {

@@ -27,22 +27,9 @@ from schemathesis.specs.openapi.checks import (
 
 from config.wsgi import application
 from tests.factories import (
-    AgreementFactory,
-    CapitalArrivalFactory,
-    CompanyFactory,
-    ContactFactory,
-    IndustryFactory,
-    InvestmentTargetFactory,
     MeetingFactory,
-    MilestoneFactory,
-    PartnerRequestFactory,
-    ProjectFactory,
-    ReminderFactory,
-    TaskFactory,
-    TripFactory,
-    UserFactory,
 )
-from tests.webhooks.factories import WebhookSubscriptionFactory
+from tests.registry import RESOURCES
 
 SCHEMA = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 OPERATIONS = {op.label: op for op in (result.ok() for result in SCHEMA.get_all_operations())}
@@ -60,22 +47,8 @@ EXAMPLES = 5
 
 # The factory of the record an id in each resource's path names.
 RECORDS = {
-    "users": UserFactory,
-    "industries": IndustryFactory,
-    "companies": CompanyFactory,
-    "contacts": ContactFactory,
-    "trips": TripFactory,
-    "meetings": MeetingFactory,
-    "requests": PartnerRequestFactory,
-    "agreements": AgreementFactory,
-    "projects": ProjectFactory,
-    "capital-arrivals": CapitalArrivalFactory,
-    "milestones": MilestoneFactory,
-    "tasks": TaskFactory,
-    "reminders": ReminderFactory,
-    "targets": InvestmentTargetFactory,
+    **{endpoint: resource.factory for endpoint, resource in RESOURCES.items()},
     "stats": MeetingFactory,  # stats/events/{meeting_id}/
-    "webhooks": WebhookSubscriptionFactory,
 }
 
 

@@ -24,42 +24,17 @@ from crm.models import Company, Project, Task
 from tests.api.base import API, if_match
 from tests.conftest import client_for
 from tests.factories import (
-    AgreementFactory,
-    CapitalArrivalFactory,
     CompanyFactory,
-    ContactFactory,
-    IndustryFactory,
-    InvestmentTargetFactory,
-    MeetingFactory,
-    MilestoneFactory,
-    PartnerRequestFactory,
     ProjectFactory,
     ReminderFactory,
     TaskFactory,
-    TripFactory,
     UserFactory,
 )
-from tests.webhooks.factories import WebhookSubscriptionFactory
+from tests.registry import RESOURCES
 
 pytestmark = pytest.mark.django_db
 
-FACTORIES = {
-    "users": UserFactory,
-    "industries": IndustryFactory,
-    "companies": CompanyFactory,
-    "contacts": ContactFactory,
-    "trips": TripFactory,
-    "meetings": MeetingFactory,
-    "requests": PartnerRequestFactory,
-    "agreements": AgreementFactory,
-    "projects": ProjectFactory,
-    "capital-arrivals": CapitalArrivalFactory,
-    "milestones": MilestoneFactory,
-    "tasks": TaskFactory,
-    "reminders": ReminderFactory,
-    "targets": InvestmentTargetFactory,
-    "webhooks": WebhookSubscriptionFactory,
-}
+FACTORIES = {endpoint: resource.factory for endpoint, resource in RESOURCES.items()}
 ROLES = ("anonymous", "nobody", "viewer", "editor", "manager")
 
 

@@ -1,4 +1,4 @@
-"""What a list's ``count`` means (crm/api/pagination.py, docs/performance.md).
+"""What a list's ``count`` means (crm/api/lists/pagination.py, docs/performance.md).
 
 Exact up to ``EXACT_COUNT_LIMIT`` matching rows; above it, on PostgreSQL, the planner's estimate
 (the table's statistics when unfiltered, EXPLAIN when filtered). The ``next`` links never rely
@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 
-from crm.api import pagination
+from crm.api.lists import pagination
 from crm.models import Milestone
 from tests.api.base import API
 from tests.factories import ProjectFactory

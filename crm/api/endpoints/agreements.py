@@ -4,29 +4,30 @@ from __future__ import annotations
 
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
 from rest_framework.decorators import action
 
 from ... import access, services
 from ...models import Agreement, Company, Meeting
 from ...models.choices import AgreementKind, AgreementStatus
-from ..base import READ_ONLY_BASE, WRITE_ERRORS, CRMSerializer, CRMViewSet, VersionRequestSerializer, documented
+from ..base import (
+    TRACKED,
+    WRITE_ERRORS,
+    CRMSerializer,
+    CRMViewSet,
+    VersionRequestSerializer,
+    documented,
+)
 from ..fields import VisibleProjectField
 from ..filters import IdFilter, exists_in, visible_projects
+from ..lists import Ids, Label, Shape
 
 
 class AgreementSerializer(CRMSerializer):
     project = VisibleProjectField(required=False, allow_null=True)
-    project_name = serializers.CharField(source="project.name", read_only=True, default=None, allow_null=True)
-    meeting_title = serializers.CharField(source="meeting.title", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Agreement
-        fields = [
-            "id", "title", "kind", "companies", "signed_on", "meeting", "meeting_title", "project", "project_name",
-            "amount", "status", "summary", *READ_ONLY_BASE[1:],
-        ]  # fmt: skip
-        read_only_fields = READ_ONLY_BASE
+        fields = ["title", "kind", "companies", "signed_on", "meeting", "project", "amount", "status", "summary"]
 
 
 class AgreementFilterSet(filters.FilterSet):
@@ -41,19 +42,35 @@ class AgreementFilterSet(filters.FilterSet):
         fields = {"signed_on": ["gte", "lte"], "amount": ["gte", "lte"]}
 
 
-@documented(AgreementSerializer)
+@documented
 class AgreementViewSet(CRMViewSet):
+    shape = Shape(Agreement, {
+        "id": "id",
+        "title": "title",
+        "kind": "kind",
+        "kind_display": Label("kind"),
+        "companies": Ids("companies"),
+        "signed_on": "signed_on",
+        "meeting": "meeting",
+        "meeting_title": "meeting__title",
+        "project": "project",
+        "project_name": "project__name",
+        "amount": "amount",
+        "status": "status",
+        "status_display": Label("status"),
+        "summary": "summary",
+        **TRACKED,
+    })  # fmt: skip
     serializer_class = AgreementSerializer
     filterset_class = AgreementFilterSet
     search_fields = ["search_text"]
     ordering_fields = ["signed_on", "amount", "title", "id"]
-    many_id_fields = ("companies",)
 
     def get_queryset(self):
-        return access.visible(self.request.user, Agreement.objects.all()).select_related("meeting", "project")
+        return access.visible(self.request.user, Agreement.objects.all())
 
-    @extend_schema(request=VersionRequestSerializer, responses={200: AgreementSerializer, **WRITE_ERRORS})
+    @extend_schema(request=VersionRequestSerializer, responses={200: shape.schema(), **WRITE_ERRORS})
     @action(detail=True, methods=["post"])
     def sign(self, request, pk=None):
         """Record the agreement as signed (today, or its ``signed_on``); its project moves to 签约."""
-        return self._act(lambda agreement: services.agreement_sign(agreement=agreement, user=request.user))
+        return self.act(lambda agreement: services.agreement_sign(agreement=agreement, user=request.user))

@@ -28,7 +28,7 @@ from ...attachments import ATTACHABLE, attachment_create, attachment_delete
 from ...models import Attachment
 from ..exceptions import error_response
 from ..fields import NameField
-from ..mixins import PreconditionMixin, etag_for
+from ..preconditions import PreconditionMixin, etag_for
 
 ERRORS = {
     401: error_response(401, "Not authenticated"),
@@ -258,6 +258,7 @@ class AttachmentAuditViewSet(viewsets.GenericViewSet):
             200: AttachmentAuditSerializer(many=True),
             400: error_response(400, "Validation error (a filter)"),
             **{status: ERRORS[status] for status in (401, 403)},
+            404: error_response(404, "A page beyond the last"),
         },
         parameters=[
             OpenApiParameter("page", int),

@@ -16,7 +16,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.authtoken.models import Token
@@ -25,10 +25,11 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ...models import User
 from ..exceptions import error_response, error_responses
 from ..permissions import IsAuthenticatedUser
 from ..throttling import SiteWideScopedRateThrottle
-from .users import UserSerializer
+from .users import ROLES
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -40,9 +41,26 @@ class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField()
 
 
-class MeSerializer(UserSerializer):
-    class Meta(UserSerializer.Meta):
-        fields = [*UserSerializer.Meta.fields, "is_superuser"]
+@extend_schema_field(ROLES)
+class RolesField(serializers.ReadOnlyField):
+    """The user's roles in alphabetical order (loaded with the user: crm/auth.py)."""
+
+    def to_representation(self, value):
+        return sorted(value.roles)
+
+
+class MeSerializer(serializers.ModelSerializer):
+    """The signed-in user: what ``users/`` shows of them, and whether they are a superuser."""
+
+    language_display = serializers.CharField(source="get_language_display", read_only=True)
+    groups = RolesField(source="*")
+
+    class Meta:
+        model = User
+        fields = [
+            "id", "username", "full_name", "email", "language", "language_display", "groups", "is_active",
+            "is_superuser",
+        ]  # fmt: skip
         read_only_fields = fields
 
 

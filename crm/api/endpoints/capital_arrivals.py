@@ -8,19 +8,18 @@ from rest_framework import serializers
 
 from ... import access
 from ...models import CapitalArrival
-from ..base import READ_ONLY_BASE, CRMSerializer, CRMViewSet, documented
+from ..base import TRACKED, CRMSerializer, CRMViewSet, documented
 from ..fields import VisibleProjectField
 from ..filters import visible_projects
+from ..lists import Shape
 
 
 class CapitalArrivalSerializer(CRMSerializer):
     project = VisibleProjectField()
-    project_name = serializers.CharField(source="project.name", read_only=True)
 
     class Meta:
         model = CapitalArrival
-        fields = ["id", "project", "project_name", "amount", "arrived_on", "note", *READ_ONLY_BASE[1:]]
-        read_only_fields = READ_ONLY_BASE
+        fields = ["project", "amount", "arrived_on", "note"]
 
     def validate_amount(self, value):
         if value <= 0:
@@ -36,11 +35,20 @@ class CapitalArrivalFilterSet(filters.FilterSet):
         fields = {"arrived_on": ["gte", "lte"]}
 
 
-@documented(CapitalArrivalSerializer)
+@documented
 class CapitalArrivalViewSet(CRMViewSet):
+    shape = Shape(CapitalArrival, {
+        "id": "id",
+        "project": "project",
+        "project_name": "project__name",
+        "amount": "amount",
+        "arrived_on": "arrived_on",
+        "note": "note",
+        **TRACKED,
+    })  # fmt: skip
     serializer_class = CapitalArrivalSerializer
     filterset_class = CapitalArrivalFilterSet
     ordering_fields = ["arrived_on", "amount", "id"]
 
     def get_queryset(self):
-        return access.visible(self.request.user, CapitalArrival.objects.all()).select_related("project")
+        return access.visible(self.request.user, CapitalArrival.objects.all())

@@ -10,9 +10,10 @@ from rest_framework import serializers
 from ...models import Company, Industry, User
 from ...models.choices import CompanyKind
 from ...models.validators import normalize_credit_code, validate_credit_code
-from ..base import READ_ONLY_BASE, CRMSerializer, CRMViewSet, documented
-from ..fields import ActiveUserField, CountryField, NameField
+from ..base import TRACKED, CRMSerializer, CRMViewSet, documented
+from ..fields import ActiveUserField, CountryField
 from ..filters import IdFilter, StrictBooleanFilter, filter_industry
+from ..lists import Column, Ids, Label, Shape, UserName
 
 
 class CompanySerializer(CRMSerializer):
@@ -20,19 +21,16 @@ class CompanySerializer(CRMSerializer):
     tags = serializers.ListField(
         child=serializers.CharField(max_length=50), max_length=50, required=False, default=list
     )
-    parent_name = serializers.CharField(source="parent.name", read_only=True, default=None, allow_null=True)
     owner = ActiveUserField(required=False, allow_null=True)
-    owner_name = NameField(source="owner")
     country = CountryField(required=False)
 
     class Meta:
         model = Company
         fields = [
-            "id", "name", "short_name", "name_en", "kind", "credit_code", "parent", "parent_name", "industries",
-            "city", "province", "country", "fortune500_rank", "is_listed", "is_local_origin", "is_home_side",
-            "website", "description", "owner", "owner_name", "tags", *READ_ONLY_BASE[1:],
+            "name", "short_name", "name_en", "kind", "credit_code", "parent", "industries", "city", "province",
+            "country", "fortune500_rank", "is_listed", "is_local_origin", "is_home_side", "website", "description",
+            "owner", "tags",
         ]  # fmt: skip
-        read_only_fields = READ_ONLY_BASE
 
     def validate_credit_code(self, value):
         code = normalize_credit_code(value)
@@ -70,11 +68,35 @@ class CompanyFilterSet(filters.FilterSet):
         fields = ["kind", "industry", "city", "owner", "is_local_origin", "parent"]
 
 
-@documented(CompanySerializer)
+@documented
 class CompanyViewSet(CRMViewSet):
-    queryset = Company.objects.select_related("parent", "owner")
+    queryset = Company.objects.all()
+    shape = Shape(Company, {
+        "id": "id",
+        "name": "name",
+        "short_name": "short_name",
+        "name_en": "name_en",
+        "kind": "kind",
+        "kind_display": Label("kind"),
+        "credit_code": "credit_code",
+        "parent": "parent",
+        "parent_name": "parent__name",
+        "industries": Ids("industries"),
+        "city": "city",
+        "province": "province",
+        "country": "country",
+        "fortune500_rank": "fortune500_rank",
+        "is_listed": "is_listed",
+        "is_local_origin": "is_local_origin",
+        "is_home_side": "is_home_side",
+        "website": "website",
+        "description": "description",
+        "owner": "owner",
+        "owner_name": UserName("owner"),
+        "tags": Column("tags", schema=serializers.ListField(child=serializers.CharField(), read_only=True)),
+        **TRACKED,
+    })  # fmt: skip
     serializer_class = CompanySerializer
     filterset_class = CompanyFilterSet
     search_fields = ["search_text"]
     ordering_fields = ["name", "created_at", "updated_at", "fortune500_rank", "id"]
-    many_id_fields = ("industries",)

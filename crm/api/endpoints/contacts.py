@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 from django_filters import rest_framework as filters
-from rest_framework import serializers
 
 from ...models import Company, Contact
-from ..base import READ_ONLY_BASE, CRMSerializer, CRMViewSet, documented
+from ..base import TRACKED, CRMSerializer, CRMViewSet, documented
+from ..lists import Shape
 
 
 class ContactSerializer(CRMSerializer):
-    company_name = serializers.CharField(source="company.name", read_only=True)
-
     class Meta:
         model = Contact
-        fields = [
-            "id", "company", "company_name", "name", "name_en", "title", "phone", "email", "notes",
-            *READ_ONLY_BASE[1:],
-        ]  # fmt: skip
-        read_only_fields = READ_ONLY_BASE
+        fields = ["company", "name", "name_en", "title", "phone", "email", "notes"]
 
 
 class ContactFilterSet(filters.FilterSet):
@@ -29,9 +23,21 @@ class ContactFilterSet(filters.FilterSet):
         fields = ["company"]
 
 
-@documented(ContactSerializer)
+@documented
 class ContactViewSet(CRMViewSet):
-    queryset = Contact.objects.select_related("company")
+    queryset = Contact.objects.all()
+    shape = Shape(Contact, {
+        "id": "id",
+        "company": "company",
+        "company_name": "company__name",
+        "name": "name",
+        "name_en": "name_en",
+        "title": "title",
+        "phone": "phone",
+        "email": "email",
+        "notes": "notes",
+        **TRACKED,
+    })  # fmt: skip
     serializer_class = ContactSerializer
     filterset_class = ContactFilterSet
     search_fields = ["search_text"]

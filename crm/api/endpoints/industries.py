@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
-from rest_framework import serializers
 
 from ...models import Industry
-from ..base import READ_ONLY_BASE, CRMSerializer, CRMViewSet, documented
+from ..base import TRACKED, CRMSerializer, CRMViewSet, documented
 from ..filters import StrictBooleanFilter
+from ..lists import Shape
 
 
 class IndustrySerializer(CRMSerializer):
-    parent_name = serializers.CharField(source="parent.name", read_only=True, default=None, allow_null=True)
-
     class Meta:
         model = Industry
-        fields = ["id", "name", "name_en", "code", "parent", "parent_name", *READ_ONLY_BASE[1:]]
-        read_only_fields = READ_ONLY_BASE
+        fields = ["name", "name_en", "code", "parent"]
 
 
 class IndustryFilterSet(filters.FilterSet):
@@ -29,9 +26,18 @@ class IndustryFilterSet(filters.FilterSet):
         fields = ["parent"]
 
 
-@documented(IndustrySerializer)
+@documented
 class IndustryViewSet(CRMViewSet):
-    queryset = Industry.objects.select_related("parent")
+    queryset = Industry.objects.all()
+    shape = Shape(Industry, {
+        "id": "id",
+        "name": "name",
+        "name_en": "name_en",
+        "code": "code",
+        "parent": "parent",
+        "parent_name": "parent__name",
+        **TRACKED,
+    })  # fmt: skip
     serializer_class = IndustrySerializer
     filterset_class = IndustryFilterSet
     search_fields = ["search_text"]

@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 from django_filters import rest_framework as filters
-from rest_framework import serializers
 
 from ...models import Company, Contact, Meeting, Trip, User
 from ...models.choices import MeetingKind
-from ..base import READ_ONLY_BASE, CRMSerializer, CRMViewSet, documented
-from ..fields import ActiveUserField, NameField
+from ..base import TRACKED, CRMSerializer, CRMViewSet, documented
+from ..fields import ActiveUserField
 from ..filters import IdFilter, exists_in
+from ..lists import Ids, Label, Shape, UserName
 
 
 class MeetingSerializer(CRMSerializer):
-    trip_title = serializers.CharField(source="trip.title", read_only=True, default=None, allow_null=True)
     owner = ActiveUserField(required=False, allow_null=True)
-    owner_name = NameField(source="owner")
 
     class Meta:
         model = Meeting
         fields = [
-            "id", "title", "kind", "starts_at", "ends_at", "location", "trip", "trip_title", "companies",
-            "attendees", "owner", "owner_name", "summary", "outcomes", *READ_ONLY_BASE[1:],
+            "title", "kind", "starts_at", "ends_at", "location", "trip", "companies", "attendees", "owner", "summary",
+            "outcomes",
         ]  # fmt: skip
-        read_only_fields = READ_ONLY_BASE
 
 
 class MeetingFilterSet(filters.FilterSet):
@@ -38,11 +35,28 @@ class MeetingFilterSet(filters.FilterSet):
         fields = {"starts_at": ["gte", "lte"]}
 
 
-@documented(MeetingSerializer)
+@documented
 class MeetingViewSet(CRMViewSet):
-    queryset = Meeting.objects.select_related("trip", "owner")
+    queryset = Meeting.objects.all()
+    shape = Shape(Meeting, {
+        "id": "id",
+        "title": "title",
+        "kind": "kind",
+        "kind_display": Label("kind"),
+        "starts_at": "starts_at",
+        "ends_at": "ends_at",
+        "location": "location",
+        "trip": "trip",
+        "trip_title": "trip__title",
+        "companies": Ids("companies"),
+        "attendees": Ids("attendees"),
+        "owner": "owner",
+        "owner_name": UserName("owner"),
+        "summary": "summary",
+        "outcomes": "outcomes",
+        **TRACKED,
+    })  # fmt: skip
     serializer_class = MeetingSerializer
     filterset_class = MeetingFilterSet
     search_fields = ["search_text"]
     ordering_fields = ["starts_at", "title", "id"]
-    many_id_fields = ("companies", "attendees")

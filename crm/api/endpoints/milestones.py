@@ -12,28 +12,26 @@ from ... import access, services
 from ...models import Milestone, User
 from ...models.choices import MilestoneKind
 from ...services import today
-from ..base import READ_ONLY_BASE, WRITE_ERRORS, CRMSerializer, CRMViewSet, VersionRequestSerializer, documented
-from ..fields import ActiveUserField, ComputedBooleanField, NameField, VisibleProjectField
+from ..base import (
+    TRACKED,
+    WRITE_ERRORS,
+    CRMSerializer,
+    CRMViewSet,
+    VersionRequestSerializer,
+    documented,
+)
+from ..fields import ActiveUserField, VisibleProjectField
 from ..filters import StrictBooleanFilter, visible_projects
+from ..lists import Condition, Label, Shape, UserName
 
 
 class MilestoneSerializer(CRMSerializer):
     project = VisibleProjectField()
-    project_name = serializers.CharField(source="project.name", read_only=True)
     assignee = ActiveUserField(required=False, allow_null=True)
-    assignee_name = NameField(source="assignee")
-    done = ComputedBooleanField(lambda done_on: done_on is not None, ("done_on",))
-    overdue = ComputedBooleanField(
-        lambda done_on, due_on: done_on is None and due_on < services.today(), ("done_on", "due_on")
-    )
 
     class Meta:
         model = Milestone
-        fields = [
-            "id", "project", "project_name", "title", "kind", "due_on", "done_on", "done", "overdue", "assignee",
-            "assignee_name", "notes", *READ_ONLY_BASE[1:],
-        ]  # fmt: skip
-        read_only_fields = READ_ONLY_BASE
+        fields = ["project", "title", "kind", "due_on", "done_on", "assignee", "notes"]
 
 
 class CompleteRequestSerializer(serializers.Serializer):
@@ -56,34 +54,50 @@ class MilestoneFilterSet(filters.FilterSet):
         return queryset.filter(done_on__isnull=not value)
 
     def filter_overdue(self, queryset, name, value):
-        late = Q(done_on__isnull=True, due_on__lt=today())
+        late = Milestone.overdue_condition(today())
         return queryset.filter(late) if value else queryset.exclude(late)
 
 
-@documented(MilestoneSerializer)
+@documented
 class MilestoneViewSet(CRMViewSet):
+    shape = Shape(Milestone, {
+        "id": "id",
+        "project": "project",
+        "project_name": "project__name",
+        "title": "title",
+        "kind": "kind",
+        "kind_display": Label("kind"),
+        "due_on": "due_on",
+        "done_on": "done_on",
+        "done": Condition(lambda: Q(done_on__isnull=False)),
+        "overdue": Condition(lambda: Milestone.overdue_condition(today())),
+        "assignee": "assignee",
+        "assignee_name": UserName("assignee"),
+        "notes": "notes",
+        **TRACKED,
+    })  # fmt: skip
     serializer_class = MilestoneSerializer
     filterset_class = MilestoneFilterSet
     search_fields = ["search_text"]
     ordering_fields = ["due_on", "done_on", "id"]
 
     def get_queryset(self):
-        return access.visible(self.request.user, Milestone.objects.all()).select_related("project", "assignee")
+        return access.visible(self.request.user, Milestone.objects.all())
 
-    @extend_schema(request=CompleteRequestSerializer, responses={200: MilestoneSerializer, **WRITE_ERRORS})
+    @extend_schema(request=CompleteRequestSerializer, responses={200: shape.schema(), **WRITE_ERRORS})
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         """Mark the milestone reached on ``done_on`` (today by default)."""
         body = CompleteRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._act(
+        return self.act(
             lambda m: services.milestone_complete(
                 milestone=m, user=request.user, done_on=body.validated_data["done_on"]
             )
         )
 
-    @extend_schema(request=VersionRequestSerializer, responses={200: MilestoneSerializer, **WRITE_ERRORS})
+    @extend_schema(request=VersionRequestSerializer, responses={200: shape.schema(), **WRITE_ERRORS})
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
         """Clear the milestone's completion."""
-        return self._act(lambda m: services.milestone_reopen(milestone=m, user=request.user))
+        return self.act(lambda m: services.milestone_reopen(milestone=m, user=request.user))

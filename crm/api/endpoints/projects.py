@@ -10,16 +10,15 @@ from rest_framework.decorators import action
 from ... import access, services
 from ...models import Company, Industry, Project, ProjectStageChange, User
 from ...models.choices import ProjectStage
-from ..base import ERRORS, READ_ONLY_BASE, WRITE_ERRORS, CRMSerializer, CRMViewSet, documented
+from ...models.projects import amount_field, arrived_capital
+from ..base import ERRORS, TRACKED, WRITE_ERRORS, CRMSerializer, CRMViewSet, documented
 from ..fields import ActiveUserField, NameField
 from ..filters import IdFilter, StrictBooleanFilter, exists_in, filter_industry
+from ..lists import Expression, Ids, Label, Shape, UserName
 
 
 class ProjectSerializer(CRMSerializer):
     owner = ActiveUserField(required=False, allow_null=True)
-    owner_name = NameField(source="owner")
-    company_name = serializers.CharField(source="company.name", read_only=True, default=None, allow_null=True)
-    arrived_investment = serializers.DecimalField(max_digits=17, decimal_places=2, read_only=True)
     stage_reason = serializers.CharField(
         write_only=True, required=False, allow_blank=True, max_length=2000,
         help_text="Why the project is at this stage (kept in the stage history): optional for a move forward, "
@@ -34,12 +33,10 @@ class ProjectSerializer(CRMSerializer):
     class Meta:
         model = Project
         fields = [
-            "id", "name", "code_name", "is_confidential", "team", "company", "company_name", "industries", "kind",
-            "total_investment", "contracted_investment", "arrived_investment", "jobs_planned", "location",
-            "stage", "stage_changed_on", "stage_reason", "owner", "owner_name", "description",
-            *READ_ONLY_BASE[1:],
+            "name", "code_name", "is_confidential", "team", "company", "industries", "kind", "total_investment",
+            "contracted_investment", "jobs_planned", "location", "stage", "stage_changed_on", "stage_reason", "owner",
+            "description",
         ]  # fmt: skip
-        read_only_fields = READ_ONLY_BASE
 
 
 class StageChangeSerializer(serializers.ModelSerializer):
@@ -78,27 +75,50 @@ class ProjectFilterSet(filters.FilterSet):
         }
 
 
-@documented(ProjectSerializer)
+@documented
 class ProjectViewSet(CRMViewSet):
+    shape = Shape(Project, {
+        "id": "id",
+        "name": "name",
+        "code_name": "code_name",
+        "is_confidential": "is_confidential",
+        "team": Ids("team"),
+        "company": "company",
+        "company_name": "company__name",
+        "industries": Ids("industries"),
+        "kind": "kind",
+        "kind_display": Label("kind"),
+        "total_investment": "total_investment",
+        "contracted_investment": "contracted_investment",
+        "arrived_investment": Expression(arrived_capital(zero=True), amount_field("")),
+        "jobs_planned": "jobs_planned",
+        "location": "location",
+        "stage": "stage",
+        "stage_display": Label("stage"),
+        "stage_changed_on": "stage_changed_on",
+        "owner": "owner",
+        "owner_name": UserName("owner"),
+        "description": "description",
+        **TRACKED,
+    })  # fmt: skip
     serializer_class = ProjectSerializer
     filterset_class = ProjectFilterSet
     search_fields = ["search_text"]
     ordering_fields = ["name", "total_investment", "stage_changed_on", "created_at", "id"]
-    many_id_fields = ("industries", "team")
 
     def get_queryset(self):
         return access.visible(self.request.user, self.get_written_queryset())
 
     def get_written_queryset(self):
-        return Project.objects.select_related("company", "owner").with_arrived("arrived_investment", zero=True)
+        return Project.objects.all()
 
-    @extend_schema(request=StageChangeRequestSerializer, responses={200: ProjectSerializer, **WRITE_ERRORS})
+    @extend_schema(request=StageChangeRequestSerializer, responses={200: shape.schema(), **WRITE_ERRORS})
     @action(detail=True, methods=["post"], url_path="change-stage")
     def change_stage(self, request, pk=None):
         """Move the project to another stage, with an optional reason and date."""
         body = StageChangeRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._act(
+        return self.act(
             lambda project: services.project_change_stage(
                 project=project,
                 to_stage=body.validated_data["stage"],

@@ -2,7 +2,7 @@
 not see (crm/access). And the calendar token."""
 
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -11,31 +11,16 @@ from rest_framework.views import APIView
 from ... import access, reminders
 from ...calendar import feed_url
 from ...models import Reminder, ReminderReason, ReminderStatus, ReminderSubject, User
+from ..base import documented
 from ..exceptions import error_response
+from ..lists import Label, Shape, ShapedMixin, UserName
 from ..permissions import IsAuthenticatedUser
-from ..rows import RowListMixin
 
 READ_ERRORS = {
     401: error_response(401, "Not authenticated"),
     403: error_response(403, "Forbidden for this role"),
     404: error_response(404, "Not found"),
 }
-
-
-class ReminderSerializer(serializers.ModelSerializer):
-    recipient_name = serializers.CharField(source="recipient.__str__", read_only=True)
-    subject_display = serializers.CharField(source="get_subject_display", read_only=True)
-    reason_display = serializers.CharField(source="get_reason_display", read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
-
-    class Meta:
-        model = Reminder
-        fields = [
-            "id", "subject", "subject_display", "object_id", "occurrence", "reason", "reason_display", "title",
-            "due_on", "recipient", "recipient_name", "status", "status_display", "scheduled_for", "attempts",
-            "next_attempt_at", "last_error", "sent_at", "is_late", "message_id", "created_at",
-        ]  # fmt: skip
-        read_only_fields = fields
 
 
 class ReminderFilterSet(filters.FilterSet):
@@ -58,22 +43,41 @@ class ReminderHealthSerializer(serializers.Serializer):
     oldest_pending_scheduled_for = serializers.DateTimeField(allow_null=True)
 
 
-@extend_schema_view(
-    list=extend_schema(responses={200: ReminderSerializer(many=True), 400: error_response(400), **READ_ERRORS}),
-    retrieve=extend_schema(responses={200: ReminderSerializer, **READ_ERRORS}),
-)
-class ReminderViewSet(RowListMixin, viewsets.ReadOnlyModelViewSet):
+@documented
+class ReminderViewSet(ShapedMixin, viewsets.ReadOnlyModelViewSet):
     """Reminder emails and their delivery state."""
 
     queryset = Reminder.objects.none()
-    serializer_class = ReminderSerializer
+    shape = Shape(Reminder, {
+        "id": "id",
+        "subject": "subject",
+        "subject_display": Label("subject"),
+        "object_id": "object_id",
+        "occurrence": "occurrence",
+        "reason": "reason",
+        "reason_display": Label("reason"),
+        "title": "title",
+        "due_on": "due_on",
+        "recipient": "recipient",
+        "recipient_name": UserName("recipient"),
+        "status": "status",
+        "status_display": Label("status"),
+        "scheduled_for": "scheduled_for",
+        "attempts": "attempts",
+        "next_attempt_at": "next_attempt_at",
+        "last_error": "last_error",
+        "sent_at": "sent_at",
+        "is_late": "is_late",
+        "message_id": "message_id",
+        "created_at": "created_at",
+    })  # fmt: skip
     filterset_class = ReminderFilterSet
     search_fields = ["title"]
     ordering_fields = ["scheduled_for", "due_on", "sent_at", "id"]
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
-        rows = Reminder.objects.select_related("recipient").order_by("-scheduled_for", "-id")
+        rows = Reminder.objects.order_by("-scheduled_for", "-id")
         return access.visible(self.request.user, rows)
 
     @extend_schema(responses={200: ReminderHealthSerializer, **READ_ERRORS}, filters=False)

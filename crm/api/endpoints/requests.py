@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -12,24 +11,21 @@ from ... import services
 from ...models import Company, Meeting, PartnerRequest, User
 from ...models.choices import RequestStatus
 from ...services import today
-from ..base import READ_ONLY_BASE, WRITE_ERRORS, CRMSerializer, CRMViewSet, documented
-from ..fields import ActiveUserField, ComputedBooleanField, NameField, open_and_past_due
+from ..base import TRACKED, WRITE_ERRORS, CRMSerializer, CRMViewSet, documented
+from ..fields import ActiveUserField
 from ..filters import StrictBooleanFilter
+from ..lists import Condition, Label, Shape, UserName
 
 
 class PartnerRequestSerializer(CRMSerializer):
-    company_name = serializers.CharField(source="company.name", read_only=True)
     assignee = ActiveUserField(required=False, allow_null=True)
-    assignee_name = NameField(source="assignee")
-    overdue = ComputedBooleanField(open_and_past_due, ("status", "due_on"))
 
     class Meta:
         model = PartnerRequest
         fields = [
-            "id", "company", "company_name", "meeting", "raised_on", "category", "description", "status",
-            "assignee", "assignee_name", "due_on", "resolved_on", "resolution", "overdue", *READ_ONLY_BASE[1:],
+            "company", "meeting", "raised_on", "category", "description", "status", "assignee", "due_on",
+            "resolved_on", "resolution",
         ]  # fmt: skip
-        read_only_fields = READ_ONLY_BASE
 
 
 class ResolveRequestSerializer(serializers.Serializer):
@@ -50,25 +46,43 @@ class PartnerRequestFilterSet(filters.FilterSet):
         fields = {"raised_on": ["gte", "lte"], "due_on": ["gte", "lte"]}
 
     def filter_overdue(self, queryset, name, value):
-        late = Q(status__in=[RequestStatus.OPEN, RequestStatus.IN_PROGRESS], due_on__lt=today())
+        late = PartnerRequest.overdue_condition(today())
         return queryset.filter(late) if value else queryset.exclude(late)
 
 
-@documented(PartnerRequestSerializer)
+@documented
 class PartnerRequestViewSet(CRMViewSet):
-    queryset = PartnerRequest.objects.select_related("company", "assignee")
+    queryset = PartnerRequest.objects.all()
+    shape = Shape(PartnerRequest, {
+        "id": "id",
+        "company": "company",
+        "company_name": "company__name",
+        "meeting": "meeting",
+        "raised_on": "raised_on",
+        "category": "category",
+        "description": "description",
+        "status": "status",
+        "status_display": Label("status"),
+        "assignee": "assignee",
+        "assignee_name": UserName("assignee"),
+        "due_on": "due_on",
+        "resolved_on": "resolved_on",
+        "resolution": "resolution",
+        "overdue": Condition(lambda: PartnerRequest.overdue_condition(today())),
+        **TRACKED,
+    })  # fmt: skip
     serializer_class = PartnerRequestSerializer
     filterset_class = PartnerRequestFilterSet
     search_fields = ["search_text"]
     ordering_fields = ["raised_on", "due_on", "status", "id"]
 
-    @extend_schema(request=ResolveRequestSerializer, responses={200: PartnerRequestSerializer, **WRITE_ERRORS})
+    @extend_schema(request=ResolveRequestSerializer, responses={200: shape.schema(), **WRITE_ERRORS})
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
         """Close the request as resolved on ``resolved_on`` (today by default), saying how."""
         return self._close(request, RequestStatus.RESOLVED)
 
-    @extend_schema(request=ResolveRequestSerializer, responses={200: PartnerRequestSerializer, **WRITE_ERRORS})
+    @extend_schema(request=ResolveRequestSerializer, responses={200: shape.schema(), **WRITE_ERRORS})
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
         """Close the request as declined, saying why."""
@@ -77,7 +91,7 @@ class PartnerRequestViewSet(CRMViewSet):
     def _close(self, request, status):
         body = ResolveRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._act(
+        return self.act(
             lambda r: services.request_resolve(
                 request=r,
                 user=request.user,

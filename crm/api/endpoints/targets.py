@@ -5,19 +5,16 @@ from __future__ import annotations
 from django_filters import rest_framework as filters
 
 from ...models import InvestmentTarget
-from ..base import READ_ONLY_BASE, CRMSerializer, CRMViewSet, documented
+from ..base import TRACKED, CRMSerializer, CRMViewSet, documented
+from ..lists import Shape
 
 MANAGERS = frozenset({"manager"})
-
-
-# Yearly targets ----------------------------------------------------------------------------------
 
 
 class InvestmentTargetSerializer(CRMSerializer):
     class Meta:
         model = InvestmentTarget
-        fields = ["id", "year", "amount", "note", *READ_ONLY_BASE[1:]]
-        read_only_fields = READ_ONLY_BASE
+        fields = ["year", "amount", "note"]
 
 
 class InvestmentTargetFilterSet(filters.FilterSet):
@@ -26,11 +23,18 @@ class InvestmentTargetFilterSet(filters.FilterSet):
         fields = {"year": ["exact", "gte", "lte"]}
 
 
-@documented(InvestmentTargetSerializer)
+@documented
 class InvestmentTargetViewSet(CRMViewSet):
     """The signed investment each year should reach (年度签约目标): managers set it, every role reads it."""
 
     queryset = InvestmentTarget.objects.all()
+    shape = Shape(InvestmentTarget, {
+        "id": "id",
+        "year": "year",
+        "amount": "amount",
+        "note": "note",
+        **TRACKED,
+    })  # fmt: skip
     serializer_class = InvestmentTargetSerializer
     filterset_class = InvestmentTargetFilterSet
     ordering_fields = ["year", "amount", "id"]

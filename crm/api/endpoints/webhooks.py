@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import serializers, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.decorators import action
 
 from ...models import WebhookChannel, WebhookDelivery, WebhookDeliveryStatus, WebhookEventType, WebhookSubscription
 from ...webhooks.transport import TargetRefused, resolve
-from ..base import CRMSerializer
+from ..base import TRACKED, CRMSerializer, ResourceViewSet, documented
 from ..exceptions import error_response
-from ..fields import ActiveUserField, ComputedCharField, NameField
-from ..mixins import PreconditionMixin
-from ..pagination import PageNumberPagination
+from ..fields import ActiveUserField
+from ..lists import Column, Computed, Label, PageNumberPagination, Shape, UserName
 from ..permissions import RolePermission
-from ..rows import RowListMixin
 
 MANAGERS = frozenset({"manager"})
 ERRORS = {
@@ -49,22 +47,11 @@ class WebhookSubscriptionSerializer(CRMSerializer):
         trim_whitespace=False,
         help_text=_("只写：保存后只显示末四位（secret_hint）。通用 Webhook 必填，至少 16 个字符。"),
     )
-    secret_hint = ComputedCharField(WebhookSubscription.hint_of, ("secret",))
     user = ActiveUserField(required=False, allow_null=True)
-    user_name = NameField(source="user")
-    owner_name = NameField(source="owner")
 
     class Meta:
         model = WebhookSubscription
-        fields = [
-            "id", "name", "channel", "url", "events", "secret", "secret_hint", "is_active", "user", "user_name",
-            "owner", "owner_name", "consecutive_failures", "disabled_at", "disabled_reason", "version",
-            "created_at", "updated_at",
-        ]  # fmt: skip
-        read_only_fields = [
-            "id", "owner", "consecutive_failures", "disabled_at", "disabled_reason", "version", "created_at",
-            "updated_at",
-        ]  # fmt: skip
+        fields = ["name", "channel", "url", "events", "secret", "is_active", "user"]
 
     def validate_url(self, value):
         try:
@@ -150,32 +137,43 @@ class WebhookDeliveryFilterSet(filters.FilterSet):
         fields = ["status"]
 
 
-@extend_schema_view(
-    list=extend_schema(responses={200: WebhookSubscriptionSerializer(many=True), **ERRORS}),
-    retrieve=extend_schema(responses={200: WebhookSubscriptionSerializer, **ERRORS}),
-    create=extend_schema(responses={201: WebhookSubscriptionSerializer, **WRITE_ERRORS}),
-    update=extend_schema(responses={200: WebhookSubscriptionSerializer, **WRITE_ERRORS}),
-    partial_update=extend_schema(responses={200: WebhookSubscriptionSerializer, **WRITE_ERRORS}),
-    destroy=extend_schema(responses={204: None, **WRITE_ERRORS}),
-)
-class WebhookSubscriptionViewSet(RowListMixin, PreconditionMixin, viewsets.ModelViewSet):
+@documented
+class WebhookSubscriptionViewSet(ResourceViewSet):
     """Webhook and chat-robot subscriptions (managers only); the secret is write-only."""
 
-    queryset = WebhookSubscription.objects.select_related("user", "owner")
+    queryset = WebhookSubscription.objects.all()
+    shape = Shape(WebhookSubscription, {
+        "id": "id",
+        "name": "name",
+        "channel": "channel",
+        "channel_display": Label("channel"),
+        "url": "url",
+        "events": Column("events", schema=serializers.ListField(
+            child=serializers.ChoiceField(choices=WebhookEventType.choices), read_only=True
+        )),
+        "secret_hint": Computed(WebhookSubscription.hint_of, "secret", schema=serializers.CharField(read_only=True)),
+        "is_active": "is_active",
+        "user": "user",
+        "user_name": UserName("user"),
+        "owner": "owner",
+        "owner_name": UserName("owner"),
+        "consecutive_failures": "consecutive_failures",
+        "disabled_at": "disabled_at",
+        "disabled_reason": "disabled_reason",
+        **TRACKED,
+    })  # fmt: skip
     serializer_class = WebhookSubscriptionSerializer
     filterset_class = WebhookSubscriptionFilterSet
     search_fields = ["name"]
     ordering_fields = ["name", "created_at", "id"]
     permission_classes = [RolePermission]
-    lookup_value_regex = r"\d+"
-    many_id_fields = ()
     action_roles = {
         name: MANAGERS
         for name in ("list", "retrieve", "create", "update", "partial_update", "destroy", "deliveries", "metadata")
     }
 
     def get_queryset(self):
-        return WebhookSubscription.objects.select_related("user", "owner").order_by("name", "id")
+        return WebhookSubscription.objects.order_by("name", "id")
 
     @extend_schema(
         responses={200: WebhookDeliverySerializer(many=True), **ERRORS},

@@ -21,7 +21,7 @@ from ...models.choices import ProjectStage
 from ...reports.briefing import company_briefing, printable
 from ...reports.timeline import KINDS, Timeline
 from ..base import ERRORS
-from ..pagination import PageNumberPagination
+from ..lists import PageNumberPagination
 from ..renderers import JSONRenderer
 from .base import ApiUrlField, BriefingHTMLRenderer, MoneyField, ReportView
 
@@ -164,8 +164,10 @@ class TimelinePagination(PageNumberPagination):
     """The project's page numbers and sizes over a timeline (a UNION, which cannot be annotated)."""
 
     def paginate_timeline(self, timeline: Timeline, request) -> list[dict]:
-        self.count = timeline.count()
-        offset = self.start(request, lambda: self.count)
+        self.request, self.keyset, self.count = request, None, timeline.count()
+        self.page_size_now = self.get_page_size(request)
+        self.page_number = self.number(request, lambda: self.count)
+        offset = (self.page_number - 1) * self.page_size_now
         self.more = offset + self.page_size_now < self.count
         if offset >= self.count:
             if self.page_number > 1:
