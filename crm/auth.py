@@ -26,6 +26,11 @@ def _role_expressions(user_ref: str) -> dict:
 ROLE_COLUMNS = ("is_superuser", *(f"_role_{role}" for role in ROLE_NAMES))
 
 
+def role_expressions(user_ref: str = "pk") -> list:
+    """Whether the user holds each role (``ROLE_NAMES``' order), as SQL, for a ``values_list``."""
+    return list(_role_expressions(user_ref).values())
+
+
 def roles_from(is_superuser: bool, *held: bool) -> frozenset[str]:
     """The roles of a user from ``ROLE_COLUMNS``' values: a superuser holds all."""
     if is_superuser:

@@ -2,7 +2,6 @@ import secrets
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Language
@@ -23,12 +22,12 @@ class User(AbstractUser):
         ordering = ["username"]
 
     def __str__(self):
-        return self.full_name or self.username
+        return self.display_name(self.full_name, self.username)
 
     @staticmethod
-    def name_expression(relation: str):
-        """``str()`` of the user that ``relation`` points to, as SQL (NULL when there is none)."""
-        return Coalesce(NullIf(models.F(f"{relation}__full_name"), models.Value("")), models.F(f"{relation}__username"))
+    def display_name(full_name: str, username: str) -> str:
+        """How a user is named everywhere: the full name, else the username."""
+        return full_name or username
 
     def save(self, *args, **kwargs):
         if not self.full_name:

@@ -82,3 +82,26 @@ def test_the_reminder_sweep_was_measured_at_a_steady_state(report):
     assert sweep["median"] > 0
     # 5 when nothing changed (docs/performance.md); more is a regression, however fast.
     assert sweep["queries"] <= 6, sweep
+
+
+def test_the_throughput_runs_raw_sql_view_answers_what_the_api_answers(settings, manager):
+    """``bench/floor/<list>/`` (perf/bench/urls.py), which the throughput run loads against the
+    API: every list of the router has a floor, and on PostgreSQL the view answers the API's JSON."""
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    from perf.bench.floors import FLOORS
+    from tests.factories import MilestoneFactory, ProjectFactory
+
+    assert set(FLOORS) == {prefix for prefix, _viewset, _basename in router.registry}
+    if connection.vendor != "postgresql":
+        return  # the floors are PostgreSQL SQL; the rest needs a PostgreSQL server
+    MilestoneFactory.create_batch(60, project=ProjectFactory())
+    ProjectFactory.create_batch(59)
+    settings.ROOT_URLCONF = "perf.bench.urls"
+    client = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=manager).key}")
+    for name in ("milestones", "projects"):
+        floor = client.get(f"/bench/floor/{name}/", {"page": 2})
+        api = client.get(f"/api/v1/{name}/", {"page": 2})
+        assert floor.status_code == api.status_code == 200, (floor.content[:200], api.content[:200])
+        assert floor.json() == api.json()

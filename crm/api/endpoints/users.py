@@ -6,16 +6,16 @@ from django.db.models import Exists, OuterRef
 from django_filters import rest_framework as filters
 from rest_framework import serializers, viewsets
 
-from ...auth import ROLE_COLUMNS, roles_from, with_roles
+from ...auth import role_expressions, roles_from
 from ...models import ROLE_NAMES, User
 from ..base import documented
 from ..filters import StrictBooleanFilter
 from ..lists import Computed, Label, Shape, ShapedMixin
 
 
-def sorted_roles(*columns) -> list[str]:
-    """A user's roles in alphabetical order, from the values of ``ROLE_COLUMNS`` (a superuser holds all)."""
-    return sorted(roles_from(*columns))
+def sorted_roles(is_superuser: bool, *held: bool) -> list[str]:
+    """A user's roles in alphabetical order, from whether they hold each (a superuser holds all)."""
+    return sorted(roles_from(is_superuser, *held))
 
 
 # The roles' schema: a list of role names.
@@ -47,7 +47,7 @@ class UserViewSet(ShapedMixin, viewsets.ReadOnlyModelViewSet):
         "email": "email",
         "language": "language",
         "language_display": Label("language"),
-        "groups": Computed(sorted_roles, *ROLE_COLUMNS, schema=ROLES),
+        "groups": Computed(sorted_roles, "is_superuser", *role_expressions(), schema=ROLES),
         "is_active": "is_active",
     })  # fmt: skip
     filterset_class = UserFilterSet
@@ -56,4 +56,4 @@ class UserViewSet(ShapedMixin, viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
-        return with_roles(User.objects.all())
+        return User.objects.all()

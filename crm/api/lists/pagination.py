@@ -26,7 +26,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from .positions import AFTER, BEFORE, Keyset, sql_of
+from .positions import AFTER, BEFORE, Keyset
+from .shapes import sql_of
 
 # Up to this many matching rows, ``count`` is exact; above, it is an estimate (PostgreSQL only).
 EXACT_COUNT_LIMIT = 10_000
@@ -94,27 +95,26 @@ class PageNumberPagination(pagination.PageNumberPagination):
         self.page_number = self.number(request, queryset.count)
         offset = (self.page_number - 1) * self.page_size_now
         self.keyset = Keyset.of(queryset) if shape is not None and not self.lookahead else None
-        extra = self.keyset.lookups if self.keyset is not None else ()
 
-        def counted(rows):
-            shaped = shape.read(rows, *extra) if shape is not None else rows
-            return shaped.annotate(_total_count=count_expression(queryset))
+        def page(ids):
+            """The rows with the ids the SQL ``ids`` selects (one statement with the count)."""
+            count = count_expression(queryset)
+            if shape is None:
+                return queryset.annotate(_total_count=count).filter(pk__in=RawSQL(*ids))
+            positions = self.keyset.values if self.keyset is not None else {}
+            return shape.rows(ids, ordering_of(queryset), **positions, _total_count=count)
 
         # A position places pages 2 and on; page 1 and ``?page=last`` are where they are.
         numbered = request.query_params.get(self.page_query_param) not in self.last_page_strings
         if self.keyset is not None and numbered and self.page_number > 1:
             position = self.keyset.read(request)
             if position is not None:
-                return self.page_at(queryset, counted, offset, *position)
+                return self.page_at(queryset, page, offset, *position)
         wanted = self.page_size_now + max(self.lookahead, 1)
-        if queryset.query.distinct or queryset.query.combinator:
-            page = counted(queryset)[offset : offset + wanted]
-        else:
-            # The ids from the list's own query, not the shaped one: the joins that name
-            # references are then made for the page's rows only, not for every skipped row.
-            ids = sql_of(queryset.values("pk")[offset : offset + wanted])
-            page = counted(queryset).filter(pk__in=RawSQL(*ids)) if ids is not None else queryset.none()
-        rows = list(page)
+        # The ids from the list's own query, by OFFSET on the index of its ordering: the joins
+        # that name references are made for the page's rows only, not for every skipped row.
+        ids = sql_of(queryset.values("pk")[offset : offset + wanted])
+        rows = list(page(ids)) if ids is not None else []
         rows, beyond = rows[: self.page_size_now], rows[self.page_size_now :]
         self.beyond, self.more = beyond[: self.lookahead], bool(beyond)
         if not rows:
@@ -141,18 +141,14 @@ class PageNumberPagination(pagination.PageNumberPagination):
             raise NotFound(self.invalid_page_message)
         return number
 
-    def page_at(self, queryset, counted, offset, values, backwards):
+    def page_at(self, queryset, page, offset, values, backwards):
         """The page right after (``backwards``: before) the position ``values``, read from there
         on the ordering's index instead of skipping ``offset`` rows. The page number is the
         client's, for the links."""
         size = self.page_size_now
         wanted = size if backwards else size + 1
         ids = self.keyset.ids(queryset, values, backwards, wanted)
-        if ids is None:
-            rows = []
-        else:
-            page = counted(queryset).filter(pk__in=RawSQL(*ids))
-            rows = list(page.reverse()[:wanted] if backwards else page[:wanted])
+        rows = [] if ids is None else list(page(ids).reverse()[:wanted] if backwards else page(ids)[:wanted])
         if backwards:
             rows.reverse()
         rows, beyond = rows[:size], rows[size:]
@@ -170,7 +166,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         """The position of the page's row ``at`` (its values before the count), or None."""
         if self.keyset is None or not self.rows:
             return None
-        return self.keyset.position(self.rows[at][-1 - len(self.keyset.lookups) : -1])
+        return self.keyset.position(self.rows[at][-1 - len(self.keyset.values) : -1])
 
     def get_next_link(self):
         if not self.more:
@@ -190,8 +186,12 @@ class PageNumberPagination(pagination.PageNumberPagination):
         return url if position is None else replace_query_param(url, BEFORE, position)
 
     def _unpositioned_url(self):
+        """This request's URL without the position it was read from (the links set their own)."""
         url = self.request.build_absolute_uri()
-        return remove_query_param(remove_query_param(url, AFTER), BEFORE) if self.keyset is not None else url
+        for name in (AFTER, BEFORE):
+            if name in self.request.query_params:
+                url = remove_query_param(url, name)
+        return url
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
@@ -217,6 +217,12 @@ class PageNumberPagination(pagination.PageNumberPagination):
         return Response(
             {"count": self.count, "next": self.get_next_link(), "previous": self.get_previous_link(), "results": data}
         )
+
+
+def ordering_of(queryset) -> tuple:
+    """The ordering of ``queryset``: its ``order_by``, or its model's default."""
+    query = queryset.query
+    return tuple(query.order_by) or (tuple(queryset.model._meta.ordering) if query.default_ordering else ())
 
 
 def total_of(row) -> int:

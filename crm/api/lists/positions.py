@@ -23,13 +23,15 @@ import datetime as dt
 import json
 from decimal import Decimal
 
-from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connections, models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
+
+from .shapes import sql_of
 
 AFTER, BEFORE = "after", "before"
 
@@ -44,8 +46,8 @@ class Keyset:
         self.model, self.field, self.descending, self.alias = model, field, descending, alias
         self.name = ("-" if descending else "") + (field.name if field is not None else "pk")
         self.fields = [field, model._meta.pk] if field is not None else [model._meta.pk]
-        # The lookups a row brings for its position (after its columns: Shape.read's ``extra``).
-        self.lookups = [f.attname for f in self.fields]
+        # A row's position: these values, read after its columns (Shape.rows's ``extra``).
+        self.values = {f"_position_{i}": F(f.attname) for i, f in enumerate(self.fields)}
         # Where NULLs sort: last in ascending order on PostgreSQL, first on SQLite.
         self.nulls_last = connections[alias].vendor == "postgresql"
 
@@ -160,15 +162,6 @@ class Keyset:
             f"SELECT {quote('pk')} FROM ({part}) AS {quote(f'range{i}')}" for i, part in enumerate(parts)
         )
         return union, params
-
-
-def sql_of(queryset) -> tuple[str, list] | None:
-    """The SQL and parameters of ``queryset``, compiled on its own to be nested as ``RawSQL``
-    (the ORM would copy and relabel the whole query to nest it); None when nothing can match."""
-    try:
-        return queryset.query.get_compiler(queryset.db).as_sql()
-    except EmptyResultSet:
-        return None
 
 
 def position_token(ordering: str, values) -> str | None:

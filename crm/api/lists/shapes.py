@@ -25,19 +25,27 @@ import copy
 import datetime as dt
 import json
 from functools import cached_property, lru_cache
+from operator import itemgetter
 
-from django.db import models
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, models
 from django.db.models import Case, F, Value, When
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import get_language
 from rest_framework import serializers
 
 from ...models import User
 
+BOOLEAN = models.BooleanField()
+
 
 class Column:
     """One key of the JSON: what the database reads for it, how its value is written, how the
     schema types it. ``lookup`` is a lookup of the model or of the queryset's annotations."""
+
+    # The column's value is ``combine(*values)`` of what it reads (not its first value).
+    combines = False
 
     def __init__(self, lookup: str = "", *, schema: serializers.Field | None = None):
         self.lookup, self.declared_schema = lookup, schema
@@ -48,8 +56,8 @@ class Column:
         self.model_field, self.nullable = reached_field(model, self.lookup)
 
     def reads(self) -> list:
-        """The ``values_list`` arguments of this column (lookups or expressions): one, but for
-        a :class:`Computed` column."""
+        """What the column reads for every request (lookups or expressions, for ``values_list``):
+        one value; several for a column that ``combine``s them; none for one made per request."""
         return [self.lookup]
 
     def writer(self):
@@ -74,8 +82,13 @@ class Label(Column):
 class UserName(Column):
     """What ``str()`` of the referenced user says (the full name, else the username), or null."""
 
+    combines = True
+
     def reads(self) -> list:
-        return [User.name_expression(self.lookup)]
+        return [f"{self.lookup}__full_name", f"{self.lookup}__username"]
+
+    def combine(self, full_name, username):
+        return None if username is None else User.display_name(full_name, username)
 
     def writer(self):
         return None
@@ -109,9 +122,11 @@ class Condition(Column):
         pass
 
     def reads(self) -> list:
-        return [
-            Case(When(self.condition(), then=Value(True)), default=Value(False), output_field=models.BooleanField())
-        ]
+        return []  # nothing read for every request: see expression()
+
+    def expression(self):
+        """This request's column (the condition may hold today's date)."""
+        return Case(When(self.condition(), then=Value(True)), default=Value(False), output_field=BOOLEAN)
 
     def writer(self):
         return None
@@ -141,9 +156,11 @@ class Expression(Column):
 
 
 class Computed(Column):
-    """A value computed in Python from several lookups: ``function(*values)``."""
+    """A value computed in Python from several lookups or expressions: ``function(*values)``."""
 
-    def __init__(self, function, *lookups: str, schema: serializers.Field):
+    combines = True
+
+    def __init__(self, function, *lookups, schema: serializers.Field):
         super().__init__(lookups[0], schema=schema)
         self.function, self.lookups = function, lookups
 
@@ -152,6 +169,9 @@ class Computed(Column):
 
     def reads(self) -> list:
         return list(self.lookups)
+
+    def combine(self, *values):
+        return self.function(*values)
 
     def writer(self):
         return None
@@ -170,51 +190,69 @@ class Shape:
 
     @cached_property
     def _layout(self):
-        """Where each column's values are in a row: each key's own at its position in the
-        shape, the further lookups of :class:`Computed` columns after them."""
+        """Where each key's values are in a row: first those read for every request (the
+        columns' first values in the shape's order, then the further values of the columns
+        that read several), then those made per request (:class:`Condition`)."""
         for column in self.columns.values():
             column.bind(self.model)
-        further, computed = [], []
-        for position, (key, column) in enumerate(self.columns.items()):
-            if isinstance(column, Computed):
-                start = len(self.columns) + len(further)
-                further.extend(column.reads()[1:])
-                indexes = (position, *range(start, start + len(column.lookups) - 1))
-                computed.append((key, column.function, indexes))
-        return further, computed
+        static = [(key, column) for key, column in self.columns.items() if column.reads()]
+        firsts = [column.reads()[0] for _key, column in static]
+        further, combined, index = [], [], {}
+        for position, (key, column) in enumerate(static):
+            index[key] = position
+            if column.combines:  # its value is combine() of what it reads, even of one value
+                reads = column.reads()
+                start = len(static) + len(further)
+                further.extend(reads[1:])
+                combined.append((key, column.combine, (position, *range(start, start + len(reads) - 1))))
+        made = [key for key, column in self.columns.items() if not column.reads()]
+        for offset, key in enumerate(made):
+            index[key] = len(firsts) + len(further) + offset
+        return [*firsts, *further], made, combined, itemgetter(*(index[key] for key in self.keys))
 
-    def read(self, queryset, *extra):
-        """``queryset`` as tuples: the value of each column in order, the further lookups of the
-        computed columns, then the ``extra`` lookups (a list's position, crm/api/lists/positions.py)."""
-        further, _computed = self._layout
-        first = [column.reads()[0] for column in self.columns.values()]
-        return queryset.values_list(*first, *further, *extra)
+    @cached_property
+    def base(self):
+        """The model's rows as tuples of what every request reads: made once, like a viewset's
+        ``queryset``, and copied by every request (a queryset never changes, it makes a new one)."""
+        reads, _made, _combined, _order = self._layout
+        return self.model._default_manager.values_list(*reads)
+
+    def rows(self, ids: tuple[str, list], ordering=(), **extra):
+        """The rows whose ids the SQL ``ids`` selects (the list's own query, filtered, ordered
+        and sliced: crm/api/lists/pagination.py), in ``ordering``: tuples of the shape's values,
+        then ``extra`` (a position's values, the count)."""
+        _reads, made, _combined, _order = self._layout
+        made_now = {f"_{key}": self.columns[key].expression() for key in made}
+        rows = self.base.filter(pk__in=RawSQL(*ids)).annotate(**made_now, **extra)
+        return rows.order_by(*ordering) if ordering else rows
 
     def write(self, rows) -> list[dict]:
-        """The JSON objects of ``rows`` (tuples of :meth:`read`), for this request's language
-        and time zone; values beyond the shape's (the position, the count) are left out."""
-        _further, computed = self._layout
+        """The JSON objects of ``rows`` (tuples of :meth:`rows`), for this request's language and
+        time zone; values beyond the shape's (the position, the count) are left out."""
+        _reads, _made, combined, order = self._layout
         keys = self.keys
         writers = [
-            (key, index, write)
-            for index, (key, column) in enumerate(self.columns.items())
+            (key, position, write)
+            for position, (key, column) in enumerate(self.columns.items())
             if (write := column.writer()) is not None
         ]
         results = []
         for row in rows:
-            item = dict(zip(keys, row, strict=False))
-            for key, index, write in writers:
-                value = row[index]
+            values = order(row)
+            item = dict(zip(keys, values, strict=True))
+            for key, position, write in writers:
+                value = values[position]
                 if value is not None:
                     item[key] = write(value)
-            for key, function, indexes in computed:
-                item[key] = function(*[row[index] for index in indexes])
+            for key, combine, indexes in combined:
+                item[key] = combine(*[row[index] for index in indexes])
             results.append(item)
         return results
 
     def one(self, queryset) -> dict | None:
         """The JSON object of the queryset's only row, or None."""
-        rows = self.write(self.read(queryset)[:2])
+        ids = sql_of(queryset.values("pk")[:2])
+        rows = self.write(self.rows(ids)) if ids is not None else []
         return rows[0] if len(rows) == 1 else None
 
     @cached_property
@@ -336,3 +374,18 @@ class LinkedIds(models.Expression):
 
     def as_sqlite(self, compiler, connection):
         return self.as_sql(compiler, connection, template=self.sqlite_template)
+
+
+def sql_of(queryset) -> tuple[str, list] | None:
+    """The SQL and parameters of ``queryset`` (ids: ``values("pk")``), compiled on its own to be
+    nested as ``RawSQL`` (the ORM would copy and relabel the whole query to nest it); None when
+    nothing can match."""
+    try:
+        sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    except EmptyResultSet:
+        return None
+    if queryset.query.distinct or queryset.query.combinator:
+        # SELECT DISTINCT also selects the columns it is ordered by: keep the ids alone.
+        quote = connections[queryset.db].ops.quote_name
+        sql = f"SELECT {quote('pk')} FROM ({sql}) AS {quote('ids')}"
+    return sql, params
