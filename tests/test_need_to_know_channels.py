@@ -23,7 +23,7 @@ from crm.models import Reminder, ReminderStatus, WebhookDelivery, WebhookSubscri
 from crm.webhooks import channels
 from tests.conftest import client_for
 from tests.factories import AgreementFactory, CompanyFactory, MilestoneFactory, ProjectFactory, TaskFactory, UserFactory
-from tests.test_reminders import D, at
+from tests.reminders.helpers import D, at
 
 NAME, CODE_NAME = "绝密项目X", "星河"
 # Everything of the project that only its owner, its team and the managers may read.

@@ -16,7 +16,7 @@ from django.db import close_old_connections
 
 from crm.beat import LEASE_NAME, acquire_lease, release_lease
 from crm.models import BeatLease
-from tests.test_reminders_worker_killed import database_url
+from tests.reminders.helpers import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.test import Client
 
 from tests.factories import UserFactory
-from tests.test_reminders_worker_killed import database_url
+from tests.reminders.helpers import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 

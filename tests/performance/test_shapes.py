@@ -281,3 +281,29 @@ def test_a_decimal_is_written_as_drf_writes_it(value):
     """Amounts come from the database with their places: the shape's text is DRF's."""
     field = drf.DecimalField(max_digits=17, decimal_places=2)
     assert decimal_writer(2)(Decimal(value)) == field.to_representation(Decimal(value))
+
+
+@pytest.mark.parametrize(
+    ("stored", "moment"),
+    [
+        ("2024-10-22 01:30:05.123456+00", dt.datetime(2024, 10, 22, 1, 30, 5, 123456, tzinfo=dt.UTC)),
+        ("2024-10-22 01:30:05.1234+00", dt.datetime(2024, 10, 22, 1, 30, 5, 123400, tzinfo=dt.UTC)),  # trimmed
+        ("2024-10-22 01:30:05+00", dt.datetime(2024, 10, 22, 1, 30, 5, tzinfo=dt.UTC)),  # no fraction
+        ("2024-10-22 01:30:05.5", dt.datetime(2024, 10, 22, 1, 30, 5, 500000, tzinfo=dt.UTC)),  # SQLite: UTC
+        ("1991-07-01 12:00:00+00", dt.datetime(1991, 7, 1, 12, tzinfo=dt.UTC)),  # Shanghai had summer time
+    ],
+)
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "UTC", "America/New_York"])
+def test_a_datetime_is_written_as_drf_writes_it_from_the_databases_text(stored, moment, zone):
+    """Datetimes are read as the database's text (parsed in C, not by Django's Python loader):
+    the JSON is DRF's for the same moment, in the request's time zone."""
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone as django_timezone
+
+    from crm.api.lists.shapes import datetime_writer
+
+    with django_timezone.override(ZoneInfo(zone)):
+        expected = drf.DateTimeField().to_representation(moment)
+        assert datetime_writer(ZoneInfo(zone))(stored) == expected
+        assert datetime_writer(ZoneInfo(zone))(moment) == expected

@@ -28,10 +28,11 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connections, models
 from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 
-from .shapes import sql_of
+from .shapes import moment, sql_of
 
 AFTER, BEFORE = "after", "before"
 
@@ -47,7 +48,13 @@ class Keyset:
         self.name = ("-" if descending else "") + (field.name if field is not None else "pk")
         self.fields = [field, model._meta.pk] if field is not None else [model._meta.pk]
         # A row's position: these values, read after its columns (Shape.rows's ``extra``).
-        self.values = {f"_position_{i}": F(f.attname) for i, f in enumerate(self.fields)}
+        # (A datetime as the database's text, as a shape reads it: crm/api/lists/shapes.py.)
+        self.values = {
+            f"_position_{i}": Cast(f.attname, models.TextField())
+            if isinstance(f, models.DateTimeField)
+            else F(f.attname)
+            for i, f in enumerate(self.fields)
+        }
         # Where NULLs sort: last in ascending order on PostgreSQL, first on SQLite.
         self.nulls_last = connections[alias].vendor == "postgresql"
 
@@ -76,7 +83,13 @@ class Keyset:
 
     def position(self, values) -> str | None:
         """The position of a row whose ordering values are ``values`` (None where one is NULL)."""
-        return position_token(self.name, values)
+        return position_token(
+            self.name,
+            [
+                moment(value) if isinstance(field, models.DateTimeField) else value
+                for field, value in zip(self.fields, values, strict=True)
+            ],
+        )
 
     def read(self, request) -> tuple[list, bool] | None:
         """``(values, backwards)`` from ``?after=`` or ``?before=``, or None (no position, or one of

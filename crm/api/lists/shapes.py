@@ -31,6 +31,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
 from django.db.models import Case, F, Value, When
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import get_language
 from rest_framework import serializers
@@ -58,6 +59,10 @@ class Column:
     def reads(self) -> list:
         """What the column reads for every request (lookups or expressions, for ``values_list``):
         one value; several for a column that ``combine``s them; none for one made per request."""
+        if isinstance(self.model_field, models.DateTimeField):
+            # As ISO text, which the writer parses in C: Django reads a timestamptz with a loader
+            # of its own written in Python (2–3 µs a value, a third of a millisecond a page).
+            return [Cast(self.lookup, models.TextField())]
         return [self.lookup]
 
     def writer(self):
@@ -224,7 +229,8 @@ class Shape:
         _reads, made, _combined, _order = self._layout
         made_now = {f"_{key}": self.columns[key].expression() for key in made}
         rows = self.base.filter(pk__in=RawSQL(*ids)).annotate(**made_now, **extra)
-        return rows.order_by(*ordering) if ordering else rows
+        # The model's default order is the base's already.
+        return rows.order_by(*ordering) if ordering and list(ordering) != self.model._meta.ordering else rows
 
     def write(self, rows) -> list[dict]:
         """The JSON objects of ``rows`` (tuples of :meth:`rows`), for this request's language and
@@ -297,13 +303,24 @@ def writer_for(model_field):
 
 
 def datetime_writer(zone):
-    """ISO 8601 in ``zone`` (the request's), ``Z`` for UTC, as DRF writes a datetime."""
+    """ISO 8601 in ``zone`` (the request's), ``Z`` for UTC, as DRF writes a datetime. The value
+    is a datetime, or the database's text of one: PostgreSQL's with its offset, SQLite's naive
+    and in UTC (as Django stores it)."""
 
-    def write(value: dt.datetime) -> str:
-        text = value.astimezone(zone).isoformat()
+    def write(value: dt.datetime | str) -> str:
+        text = moment(value).astimezone(zone).isoformat()
         return text[:-6] + "Z" if text.endswith("+00:00") else text
 
     return write
+
+
+def moment(value: dt.datetime | str | None) -> dt.datetime | None:
+    """A datetime, from itself or from the database's text of it (PostgreSQL's has its offset,
+    SQLite's is naive and in UTC, as Django stores it)."""
+    if not isinstance(value, str):
+        return value
+    parsed = dt.datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
 
 
 def decimal_writer(places: int):

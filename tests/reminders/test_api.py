@@ -11,7 +11,7 @@ from crm import reminders
 from crm.models import Reminder, ReminderStatus
 from tests.conftest import client_for
 from tests.factories import MilestoneFactory, UserFactory
-from tests.test_reminders import D, at
+from tests.reminders.helpers import D, at
 
 
 @pytest.fixture

@@ -11,22 +11,14 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import close_old_connections
 
 from crm import reminders, services
 from crm.models import Reminder, ReminderStatus
 from tests.factories import MilestoneFactory, UserFactory
+from tests.reminders.helpers import database_url
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def database_url() -> str:
-    """The URL of the test database, for a process started by the test."""
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def wait_for(condition, timeout=60.0, what="condition"):
