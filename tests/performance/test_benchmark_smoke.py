@@ -86,14 +86,16 @@ def test_the_reminder_sweep_was_measured_at_a_steady_state(report):
 
 def test_the_throughput_runs_raw_sql_view_answers_what_the_api_answers(settings, manager):
     """``bench/floor/<list>/`` (perf/bench/urls.py), which the throughput run loads against the
-    API: every list of the router has a floor, and on PostgreSQL the view answers the API's JSON."""
+    API: every floor is of a list of the router, and on PostgreSQL the view answers the API's JSON."""
     from django.test import Client
     from rest_framework.authtoken.models import Token
 
     from perf.bench.floors import FLOORS
     from tests.factories import MilestoneFactory, ProjectFactory
 
-    assert set(FLOORS) == {prefix for prefix, _viewset, _basename in router.registry}
+    # A floor for a list that is gone would measure nothing; a new list may come without one
+    # (the run measures it and says it has no floor).
+    assert set(FLOORS) <= {prefix for prefix, _viewset, _basename in router.registry}
     if connection.vendor != "postgresql":
         return  # the floors are PostgreSQL SQL; the rest needs a PostgreSQL server
     MilestoneFactory.create_batch(60, project=ProjectFactory())

@@ -18,7 +18,7 @@ from crm.models import Reminder, ReminderStatus
 from tests.factories import MilestoneFactory, UserFactory
 from tests.reminders.helpers import database_url
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def wait_for(condition, timeout=60.0, what="condition"):

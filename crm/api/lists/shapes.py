@@ -14,9 +14,10 @@ A shape names every key of the JSON and what it is read from, in order::
 
 A plain string is a lookup of the model; the model field it reaches says how its value is
 written (a date or a datetime as ISO text in the request's time zone, a decimal as text with its
-places) and how the schema types it. A list page and a detail are both read as ONE ``values_list``
-of these columns and written by :meth:`Shape.write`, so they cannot differ, and the OpenAPI
-schema of both is :meth:`Shape.schema`. docs/performance.md says how to add a column.
+places) and how the schema types it. A list page and a detail are both read as ONE statement,
+:meth:`Shape.rows` (the shape's ``values_list`` for the ids a request selects), and written by
+:meth:`Shape.write`, so they cannot differ; the OpenAPI schema of both is :meth:`Shape.schema`.
+docs/performance.md says how a list is read and how to add a column.
 """
 
 from __future__ import annotations
