@@ -1,5 +1,5 @@
 from django.contrib.auth.models import Group
-from django.db import router
+from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
@@ -38,20 +38,27 @@ class TokenAuthentication(authentication.TokenAuthentication):
 
 def _token_statement() -> str:
     """The user of a token, with a column per role, as SQL written out once: the ORM spent 1.1 ms
-    a request building and compiling the same query (docs/performance.md, "The token lookup").
+    a request building and compiling the same query (docs/performance.md, "How a list is read").
     A role is membership of the group of its name, as ``crm.auth.with_roles`` says;
     tests/api/test_token_lookup.py holds both to the same answers."""
-    users, tokens = User._meta.db_table, Token._meta.db_table
-    links, groups = User.groups.through._meta.db_table, Group._meta.db_table
+    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    links = User.groups.through._meta
+    user_id, group_id = (quote(links.get_field(name).column) for name in ("user", "group"))
+    group_pk, user_pk = quote(Group._meta.pk.column), quote(User._meta.pk.column)
     roles = ", ".join(
-        f"EXISTS (SELECT 1 FROM {links} ug JOIN {groups} g ON g.id = ug.group_id "
-        f"WHERE ug.user_id = u.id AND g.name = %s) AS _role_{role}"
+        f"EXISTS (SELECT 1 FROM {quote(links.db_table)} ug JOIN {quote(Group._meta.db_table)} g "
+        f"ON g.{group_pk} = ug.{group_id} WHERE ug.{user_id} = u.{user_pk} AND g.{quote('name')} = %s) "
+        f"AS {quote('_role_' + role)}"
         for role in ROLE_NAMES
     )
     # The columns by name, not ``u.*``: a column added by a migration must not change what an
     # old process's prepared statement returns.
-    columns = ", ".join(f'u."{field.column}"' for field in User._meta.concrete_fields)
-    return f"SELECT {columns}, {roles} FROM {users} u JOIN {tokens} t ON t.user_id = u.id WHERE t.key = %s"
+    columns = ", ".join(f"u.{quote(field.column)}" for field in User._meta.concrete_fields)
+    token = Token._meta
+    return (
+        f"SELECT {columns}, {roles} FROM {quote(User._meta.db_table)} u JOIN {quote(token.db_table)} t "
+        f"ON t.{quote(token.get_field('user').column)} = u.{user_pk} WHERE t.{quote(token.pk.column)} = %s"
+    )
 
 
 TOKEN_STATEMENT = _token_statement()

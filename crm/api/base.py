@@ -92,8 +92,9 @@ class ResourceViewSet(ShapedMixin, PreconditionMixin, viewsets.ModelViewSet):
     lookup_value_regex = r"\d+"
 
     def get_written_queryset(self):
-        """Where a record is read back after a write (see :meth:`written`)."""
-        return self.get_queryset()
+        """Where a record is read back after a write (see :meth:`written`): all of its kind, for
+        the writer was allowed to see it when they wrote."""
+        return self.shape.model._default_manager.all()
 
     def written(self, pk, status: int = 200, headers=None):
         """The record as a detail shows it, after a write. The write itself may take it out of

@@ -1,7 +1,7 @@
 """Indexes for the performance work (issue 7, docs/performance.md).
 
 * One index per list on the list's order (``ORDER BY x, id``): a page's ids are read from it
-  with OFFSET, without touching the rows skipped (crm/api/pagination.py).
+  with OFFSET, without touching the rows skipped (crm/api/lists/pagination.py).
 * ``crm_count_estimate(query)`` (PostgreSQL): the planner's row estimate of a query, the
   ``count`` of a filtered list above 10,000 rows.
 * The reminder table is a queue (rows go pending → sending → sent): it is vacuumed after 2% of

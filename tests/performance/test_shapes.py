@@ -108,6 +108,9 @@ def test_a_list_row_is_its_detail(prefix, basename, role, language, world, manag
     user = {"manager": manager, "editor": editor}[role]
     client = client_for(user)
     rows = rows_of(client, basename, HTTP_ACCEPT_LANGUAGE=language)
+    if not rows:  # a resource the awkward world above does not have yet: two by its factory
+        RESOURCES[prefix].factory.create_batch(2)
+        rows = rows_of(client, basename, HTTP_ACCEPT_LANGUAGE=language)
     assert rows, f"{prefix}: the comparison needs rows"
     for row in rows:
         detail = client.get(reverse(f"{basename}-detail", args=[row["id"]]), HTTP_ACCEPT_LANGUAGE=language)
@@ -266,14 +269,26 @@ def test_a_shape_reads_any_lookup_and_says_when_one_is_wrong():
         wrong.one(Company.objects.all())
 
 
-def test_a_distinct_list_pages_and_shows_its_records(world, api):
-    """A filter that makes the query DISTINCT (several statuses) selects the ordering's columns
-    too: the page's ids are still read alone, for the list and for a detail asked with it."""
-    listed = api.get(reverse("agreement-list"), {"status": ["draft", "signed"], "page_size": 1}).json()
-    assert listed["count"] >= 1 and listed["results"]
+def test_a_multiple_choice_filter_keeps_a_list_plain_and_positioned(world, api):
+    """``?status=a&status=b`` filters on the list's own column: no DISTINCT, so the links keep
+    their positions, and a row is still its detail."""
+    params = {"status": ["draft", "signed"], "page_size": 1, "ordering": "-id"}  # no NULL to place
+    listed = api.get(reverse("agreement-list"), params).json()
+    assert listed["count"] >= 2 and "after=" in listed["next"]
     row = listed["results"][0]
     detail = api.get(reverse("agreement-detail", args=[row["id"]]), {"status": ["draft", "signed"]})
     assert detail.status_code == 200 and detail.json() == row
+
+
+def test_the_ids_of_a_distinct_query_are_read_alone(world):
+    """SELECT DISTINCT also selects the columns it is ordered by: a page's ids stay one column."""
+    from crm.api.lists.shapes import sql_of
+
+    linked = Company.objects.filter(industries__isnull=False).distinct().order_by("name", "pk")
+    shape = Shape(Company, {"id": "id", "name": "name"})
+    ids = sql_of(linked.values("pk")[:5])
+    rows = shape.write(shape.rows(ids, ("name", "pk")))
+    assert rows == [{"id": c.pk, "name": c.name} for c in linked[:5]] and rows
 
 
 @pytest.mark.parametrize("value", ["123.40", "-0.00", "0.01", "99999999999999.99", "1000000.07"])
@@ -307,3 +322,26 @@ def test_a_datetime_is_written_as_drf_writes_it_from_the_databases_text(stored, 
         expected = drf.DateTimeField().to_representation(moment)
         assert datetime_writer(ZoneInfo(zone))(stored) == expected
         assert datetime_writer(ZoneInfo(zone))(moment) == expected
+
+
+@pytest.mark.parametrize(("prefix", "basename"), LISTS)
+def test_a_list_is_ordered_only_by_fields_its_shape_can_order_by(prefix, basename):
+    """The page statement is the shape's own rows (no annotation of ``get_queryset``): every
+    ``?ordering=`` a list offers is a field of its model. And a shaped detail checks no object
+    permission, so none of its permission classes may have one."""
+    from rest_framework.permissions import BasePermission
+
+    viewset = next(viewset for p, viewset, _b in router.registry if p == prefix)
+    model = viewset.shape.model
+    for name in viewset.ordering_fields:
+        assert name == "pk" or model._meta.get_field(name).concrete, (prefix, name)
+    for permission in viewset.permission_classes:
+        assert permission.has_object_permission is BasePermission.has_object_permission, (prefix, permission)
+
+
+def test_a_reversed_queryset_is_paged_in_its_reversed_order():
+    from crm.api.lists.pagination import ordering_of
+    from crm.models import Milestone
+
+    assert ordering_of(Milestone.objects.all()) == ("due_on", "id")
+    assert ordering_of(Milestone.objects.order_by("-due_on", "pk").reverse()) == ("due_on", "-pk")

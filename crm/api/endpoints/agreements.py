@@ -33,7 +33,7 @@ class AgreementSerializer(CRMSerializer):
 class AgreementFilterSet(filters.FilterSet):
     kind = filters.ChoiceFilter(choices=AgreementKind.choices)
     company = IdFilter(queryset=Company.objects.all(), method=exists_in("companies"))
-    status = filters.MultipleChoiceFilter(choices=AgreementStatus.choices)
+    status = filters.MultipleChoiceFilter(choices=AgreementStatus.choices, distinct=False)
     meeting = filters.ModelChoiceFilter(queryset=Meeting.objects.all())
     project = filters.ModelChoiceFilter(queryset=visible_projects)
 

@@ -120,7 +120,6 @@ class AttachmentViewSet(PreconditionMixin, viewsets.GenericViewSet):
     serializer_class = AttachmentSerializer
     parser_classes = [MultiPartParser, FormParser]
     filter_backends = []
-    many_id_fields = ()
     queryset = Attachment.objects.none()  # for the schema; get_queryset() is the real one
 
     def parent(self):

@@ -58,7 +58,7 @@ class StageChangeRequestSerializer(serializers.Serializer):
 
 
 class ProjectFilterSet(filters.FilterSet):
-    stage = filters.MultipleChoiceFilter(choices=ProjectStage.choices)
+    stage = filters.MultipleChoiceFilter(choices=ProjectStage.choices, distinct=False)
     company = filters.ModelChoiceFilter(queryset=Company.objects.all())
     industry = IdFilter(queryset=Industry.objects.all(), method=filter_industry)
     owner = filters.ModelChoiceFilter(queryset=User.objects.all())
@@ -107,10 +107,7 @@ class ProjectViewSet(CRMViewSet):
     ordering_fields = ["name", "total_investment", "stage_changed_on", "created_at", "id"]
 
     def get_queryset(self):
-        return access.visible(self.request.user, self.get_written_queryset())
-
-    def get_written_queryset(self):
-        return Project.objects.all()
+        return access.visible(self.request.user, Project.objects.all())
 
     @extend_schema(request=StageChangeRequestSerializer, responses={200: shape.schema(), **WRITE_ERRORS})
     @action(detail=True, methods=["post"], url_path="change-stage")

@@ -24,7 +24,7 @@ READ_ERRORS = {
 
 
 class ReminderFilterSet(filters.FilterSet):
-    status = filters.MultipleChoiceFilter(choices=ReminderStatus.choices)
+    status = filters.MultipleChoiceFilter(choices=ReminderStatus.choices, distinct=False)
     subject = filters.ChoiceFilter(choices=ReminderSubject.choices)
     reason = filters.ChoiceFilter(choices=ReminderReason.choices)
     recipient = filters.ModelChoiceFilter(queryset=User.objects.all())

@@ -36,7 +36,7 @@ class ResolveRequestSerializer(serializers.Serializer):
 
 class PartnerRequestFilterSet(filters.FilterSet):
     company = filters.ModelChoiceFilter(queryset=Company.objects.all())
-    status = filters.MultipleChoiceFilter(choices=RequestStatus.choices)
+    status = filters.MultipleChoiceFilter(choices=RequestStatus.choices, distinct=False)
     assignee = filters.ModelChoiceFilter(queryset=User.objects.all())
     meeting = filters.ModelChoiceFilter(queryset=Meeting.objects.all())
     overdue = StrictBooleanFilter(method="filter_overdue")

@@ -35,8 +35,8 @@ class TaskSerializer(CRMSerializer):
 
 class TaskFilterSet(filters.FilterSet):
     assignee = filters.ModelChoiceFilter(queryset=User.objects.all())
-    status = filters.MultipleChoiceFilter(choices=TaskStatus.choices)
-    priority = filters.MultipleChoiceFilter(choices=TaskPriority.choices)
+    status = filters.MultipleChoiceFilter(choices=TaskStatus.choices, distinct=False)
+    priority = filters.MultipleChoiceFilter(choices=TaskPriority.choices, distinct=False)
     company = filters.ModelChoiceFilter(queryset=Company.objects.all())
     meeting = filters.ModelChoiceFilter(queryset=Meeting.objects.all())
     agreement = filters.ModelChoiceFilter(queryset=visible_agreements)

@@ -130,7 +130,7 @@ class WebhookSubscriptionFilterSet(filters.FilterSet):
 
 
 class WebhookDeliveryFilterSet(filters.FilterSet):
-    status = filters.MultipleChoiceFilter(choices=WebhookDeliveryStatus.choices)
+    status = filters.MultipleChoiceFilter(choices=WebhookDeliveryStatus.choices, distinct=False)
 
     class Meta:
         model = WebhookDelivery

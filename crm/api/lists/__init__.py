@@ -8,25 +8,20 @@
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from .pagination import EXACT_COUNT_LIMIT, PageNumberPagination, count_expression
-from .positions import Keyset, position_token
+from .pagination import PageNumberPagination
 from .shapes import Column, Computed, Condition, Expression, Ids, Label, Shape, UserName
 
 __all__ = [
-    "EXACT_COUNT_LIMIT",
     "Column",
     "Computed",
     "Condition",
     "Expression",
     "Ids",
-    "Keyset",
     "Label",
     "PageNumberPagination",
     "Shape",
     "ShapedMixin",
     "UserName",
-    "count_expression",
-    "position_token",
 ]
 
 

@@ -77,7 +77,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
     # Rows read beyond the page, in the same statement, for views that need the next one (history diffs).
     lookahead = 0
     keyset: Keyset | None = None
-    rows: list = []
+    rows: list | tuple = ()
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
@@ -101,7 +101,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
             count = count_expression(queryset)
             if shape is None:
                 return queryset.annotate(_total_count=count).filter(pk__in=RawSQL(*ids))
-            positions = self.keyset.values if self.keyset is not None else {}
+            positions = self.keyset.columns if self.keyset is not None else {}
             return shape.rows(ids, ordering_of(queryset), **positions, _total_count=count)
 
         # A position places pages 2 and on; page 1 and ``?page=last`` are where they are.
@@ -166,7 +166,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         """The position of the page's row ``at`` (its values before the count), or None."""
         if self.keyset is None or not self.rows:
             return None
-        return self.keyset.position(self.rows[at][-1 - len(self.keyset.values) : -1])
+        return self.keyset.position(self.rows[at][-1 - len(self.keyset.columns) : -1])
 
     def get_next_link(self):
         if not self.more:
@@ -220,9 +220,13 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
 
 def ordering_of(queryset) -> tuple:
-    """The ordering of ``queryset``: its ``order_by``, or its model's default."""
+    """The ordering of ``queryset`` as ``order_by`` terms: its own, or its model's default, and
+    reversed if the queryset was (``reverse()``)."""
     query = queryset.query
-    return tuple(query.order_by) or (tuple(queryset.model._meta.ordering) if query.default_ordering else ())
+    terms = tuple(query.order_by) or (tuple(queryset.model._meta.ordering) if query.default_ordering else ())
+    if query.standard_ordering:
+        return terms
+    return tuple(term[1:] if term.startswith("-") else f"-{term}" for term in terms)
 
 
 def total_of(row) -> int:

@@ -47,9 +47,9 @@ class Keyset:
         self.model, self.field, self.descending, self.alias = model, field, descending, alias
         self.name = ("-" if descending else "") + (field.name if field is not None else "pk")
         self.fields = [field, model._meta.pk] if field is not None else [model._meta.pk]
-        # A row's position: these values, read after its columns (Shape.rows's ``extra``).
+        # A row's position: these columns, read after the shape's (Shape.rows's ``extra``).
         # (A datetime as the database's text, as a shape reads it: crm/api/lists/shapes.py.)
-        self.values = {
+        self.columns = {
             f"_position_{i}": Cast(f.attname, models.TextField())
             if isinstance(f, models.DateTimeField)
             else F(f.attname)

@@ -44,7 +44,7 @@ BOOLEAN = models.BooleanField()
 
 class Column:
     """One key of the JSON: what the database reads for it, how its value is written, how the
-    schema types it. ``lookup`` is a lookup of the model or of the queryset's annotations."""
+    schema types it. ``lookup`` is a lookup of the model's fields (``company__name``)."""
 
     # The column's value is ``combine(*values)`` of what it reads (not its first value).
     combines = False
@@ -128,9 +128,9 @@ class Condition(Column):
         pass
 
     def reads(self) -> list:
-        return []  # nothing read for every request: see expression()
+        return []  # nothing read for every request: see for_request()
 
-    def expression(self):
+    def for_request(self):
         """This request's column (the condition may hold today's date)."""
         return Case(When(self.condition(), then=Value(True)), default=Value(False), output_field=BOOLEAN)
 
@@ -214,7 +214,9 @@ class Shape:
         made = [key for key, column in self.columns.items() if not column.reads()]
         for offset, key in enumerate(made):
             index[key] = len(firsts) + len(further) + offset
-        return [*firsts, *further], made, combined, itemgetter(*(index[key] for key in self.keys))
+        positions = [index[key] for key in self.keys]
+        order = itemgetter(*positions) if len(positions) > 1 else (lambda row: (row[positions[0]],))
+        return [*firsts, *further], made, combined, order
 
     @cached_property
     def base(self):
@@ -228,7 +230,7 @@ class Shape:
         and sliced: crm/api/lists/pagination.py), in ``ordering``: tuples of the shape's values,
         then ``extra`` (a position's values, the count)."""
         _reads, made, _combined, _order = self._layout
-        made_now = {f"_{key}": self.columns[key].expression() for key in made}
+        made_now = {f"_made_{key}": self.columns[key].for_request() for key in made}
         rows = self.base.filter(pk__in=RawSQL(*ids)).annotate(**made_now, **extra)
         # The model's default order is the base's already.
         return rows.order_by(*ordering) if ordering and list(ordering) != self.model._meta.ordering else rows
@@ -277,17 +279,15 @@ class Shape:
 # Reaching fields and writing values --------------------------------------------------------------
 
 
-def reached_field(model, lookup: str) -> tuple[models.Field | None, bool]:
-    """The model field a lookup such as ``project__owner__username`` ends on (None for a queryset
-    annotation), and whether its value may be null (the field's, or any relation's on the way)."""
+def reached_field(model, lookup: str) -> tuple[models.Field, bool]:
+    """The model field a lookup such as ``project__owner__username`` ends on, and whether its
+    value may be null (the field's, or any relation's on the way). A lookup that reaches no
+    field raises FieldDoesNotExist when the shape is first used."""
     field, nullable = None, False
     for part in lookup.split("__"):
         if field is not None:
             model = field.related_model
-        try:
-            field = model._meta.get_field(part)
-        except Exception:  # noqa: BLE001  (FieldDoesNotExist: an annotation of the queryset)
-            return None, True
+        field = model._meta.pk if part == "pk" else model._meta.get_field(part)
         nullable = nullable or field.null
     return field, nullable
 
