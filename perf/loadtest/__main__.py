@@ -32,6 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository
 
 from perf.loadtest.stack import (
+    LoadSetupError,
     Stack,
     accounts_via_subprocess,
     clear_throttles,
@@ -192,6 +193,16 @@ def run_profile(args, stack: Stack, accounts: list[Account]) -> tuple[dict, list
     return result, failures
 
 
+def default_database_url() -> str:
+    """LOAD_DATABASE_URL, else DATABASE_URL (the database the rest of the project uses), else a
+    local PostgreSQL database ``crm_h_load``."""
+    return (
+        os.environ.get("LOAD_DATABASE_URL")
+        or os.environ.get("DATABASE_URL")
+        or "postgres://postgres@127.0.0.1:5432/crm_h_load"
+    )
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m perf.loadtest", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -201,7 +212,9 @@ def main(argv=None) -> int:
     parser.add_argument("--duration", help="main phase: 90, 90s, 5m, 1h (profile default otherwise)")
     parser.add_argument("--warmup", type=float, default=15.0, help="seconds of warm-up with 10 users (not counted)")
     parser.add_argument(
-        "--database-url", default=os.environ.get("LOAD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/crm_h_load")
+        "--database-url",
+        default=default_database_url(),
+        help="the database to load (default: LOAD_DATABASE_URL, else DATABASE_URL, else crm_h_load on loopback)",
     )
     parser.add_argument("--redis-url", default=os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/9"))
     parser.add_argument("--port", type=int, default=18720)
@@ -238,7 +251,11 @@ def main(argv=None) -> int:
     env = production_env(args.database_url, args.redis_url, var_dir, args.port)
     profile = PROFILES[args.profile]
     needed = max(args.users or 0, profile["users"], profile.get("overload_users", 0))
-    accounts = [Account(**a) for a in accounts_via_subprocess(env, needed)]
+    try:
+        accounts = [Account(**a) for a in accounts_via_subprocess(env, needed)]
+    except LoadSetupError as exc:
+        print(exc, file=sys.stderr)
+        return 2
 
     clear_throttles(args.redis_url)
     started = dt.datetime.now(dt.UTC)

@@ -87,17 +87,36 @@ def ensure_accounts(count: int, prefix: str = LOAD_PREFIX) -> list[dict]:
     return accounts
 
 
+class LoadSetupError(RuntimeError):
+    """The load accounts could not be prepared: the message says where and why."""
+
+
 def accounts_via_subprocess(env: dict[str, str], count: int) -> list[dict]:
+    """The ``count`` load accounts, made in the database of ``env`` by a process of its own."""
+    import json
+
     code = (
         "import django, json; django.setup(); from perf.loadtest.stack import ensure_accounts; "
         f"print(json.dumps(ensure_accounts({count})))"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=env, cwd=ROOT, check=True, capture_output=True, text=True
-    ).stdout
-    import json
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        reason = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+        raise LoadSetupError(
+            f"Could not prepare the load accounts in {without_password(env['DATABASE_URL'])}: {reason}\n"
+            "Give the database with DATABASE_URL or --database-url; it must be migrated "
+            "(python manage.py migrate) and should hold data (seed_demo, generate_data)."
+        )
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
-    return json.loads(out.strip().splitlines()[-1])
+
+def without_password(url: str) -> str:
+    """A database URL as it may be printed: its password replaced by ``***``."""
+    scheme, sep, rest = url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if not at or ":" not in credentials:
+        return url
+    return f"{scheme}{sep}{credentials.split(':', 1)[0]}:***@{host}"
 
 
 def clear_throttles(redis_url: str) -> int:
