@@ -17,8 +17,13 @@ from .exceptions import PreconditionFailed, PreconditionRequired
 _ETAG_RE = re.compile(r'^\s*(?:W/)?("?)(\d{1,18})\1\s*$')
 
 
+def etag(version: int) -> str:
+    """The ``ETag`` of a record at ``version``."""
+    return f'"{version}"'
+
+
 def etag_for(instance) -> str:
-    return f'"{instance.version}"'
+    return etag(instance.version)
 
 
 def expected_version(request) -> int | None:

@@ -8,6 +8,7 @@
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from ..preconditions import etag
 from .pagination import PageNumberPagination
 from .shapes import Column, Computed, Condition, Expression, Ids, Label, Shape, UserName
 
@@ -48,5 +49,5 @@ class ShapedMixin:
         if data is None:
             raise NotFound()
         if "version" in data:
-            headers = {**(headers or {}), "ETag": f'"{data["version"]}"'}
+            headers = {**(headers or {}), "ETag": etag(data["version"])}
         return Response(data, status=status, headers=headers)

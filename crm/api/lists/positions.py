@@ -28,11 +28,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connections, models
 from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 
-from .shapes import moment, sql_of
+from .shapes import moment, read_as_stored, sql_of
 
 AFTER, BEFORE = "after", "before"
 
@@ -48,13 +47,10 @@ class Keyset:
         self.name = ("-" if descending else "") + (field.name if field is not None else "pk")
         self.fields = [field, model._meta.pk] if field is not None else [model._meta.pk]
         # A row's position: these columns, read after the shape's (Shape.rows's ``extra``).
-        # (A datetime as the database's text, as a shape reads it: crm/api/lists/shapes.py.)
-        self.columns = {
-            f"_position_{i}": Cast(f.attname, models.TextField())
-            if isinstance(f, models.DateTimeField)
-            else F(f.attname)
-            for i, f in enumerate(self.fields)
-        }
+        self.columns = {}
+        for i, f in enumerate(self.fields):
+            read = read_as_stored(f, f.attname)
+            self.columns[f"_position_{i}"] = F(read) if isinstance(read, str) else read
         # Where NULLs sort: last in ascending order on PostgreSQL, first on SQLite.
         self.nulls_last = connections[alias].vendor == "postgresql"
 
