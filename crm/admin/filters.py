@@ -8,20 +8,21 @@ from ..models.choices import RequestStatus, TaskStatus
 
 
 class OverdueFilter(admin.SimpleListFilter):
-    """Open items whose due date has passed (Asia/Shanghai), or open items not yet due."""
+    """Overdue items (the model's ``overdue_condition``, the API's rule too), or open items not yet due."""
 
     title = _("是否逾期")
     parameter_name = "overdue"
-    open_condition: dict = {}
+    open_condition: dict = {}  # what "not done" means for the model
 
     def lookups(self, request, model_admin):
         return [("1", _("已逾期")), ("0", _("未逾期（未完成）"))]
 
     def queryset(self, request, queryset):
+        late = queryset.model.overdue_condition(services.today())
         if self.value() == "1":
-            return queryset.filter(**self.open_condition, due_on__lt=services.today())
+            return queryset.filter(late)
         if self.value() == "0":
-            return queryset.filter(**self.open_condition).exclude(due_on__lt=services.today())
+            return queryset.filter(**self.open_condition).exclude(late)
         return queryset
 
 

@@ -11,6 +11,7 @@ from rest_framework import filters
 from .. import access
 from ..models import Agreement, Industry, Project
 from ..models.base import normalize_search
+from ..services import today
 
 
 class OrderingFilter(filters.OrderingFilter):
@@ -143,3 +144,10 @@ def exists_in(field: str):
         )
 
     return method
+
+
+def filter_overdue(queryset, name, value):
+    """``?overdue=true`` (or ``false``) on a list whose model says what overdue means today
+    (``overdue_condition``, the rule its ``overdue`` column shows too)."""
+    late = queryset.model.overdue_condition(today())
+    return queryset.filter(late) if value else queryset.exclude(late)

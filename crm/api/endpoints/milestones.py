@@ -21,7 +21,7 @@ from ..base import (
     documented,
 )
 from ..fields import ActiveUserField, VisibleProjectField
-from ..filters import StrictBooleanFilter, visible_projects
+from ..filters import StrictBooleanFilter, filter_overdue, visible_projects
 from ..lists import Condition, Label, Shape, UserName
 
 
@@ -44,7 +44,7 @@ class MilestoneFilterSet(filters.FilterSet):
     kind = filters.ChoiceFilter(choices=MilestoneKind.choices)
     assignee = filters.ModelChoiceFilter(queryset=User.objects.all())
     done = StrictBooleanFilter(field_name="done_on", method="filter_done")
-    overdue = StrictBooleanFilter(method="filter_overdue")
+    overdue = StrictBooleanFilter(method=filter_overdue)
 
     class Meta:
         model = Milestone
@@ -52,10 +52,6 @@ class MilestoneFilterSet(filters.FilterSet):
 
     def filter_done(self, queryset, name, value):
         return queryset.filter(done_on__isnull=not value)
-
-    def filter_overdue(self, queryset, name, value):
-        late = Milestone.overdue_condition(today())
-        return queryset.filter(late) if value else queryset.exclude(late)
 
 
 @documented

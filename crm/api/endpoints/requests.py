@@ -13,7 +13,7 @@ from ...models.choices import RequestStatus
 from ...services import today
 from ..base import TRACKED, WRITE_ERRORS, CRMSerializer, CRMViewSet, documented
 from ..fields import ActiveUserField
-from ..filters import StrictBooleanFilter
+from ..filters import StrictBooleanFilter, filter_overdue
 from ..lists import Condition, Label, Shape, UserName
 
 
@@ -39,15 +39,11 @@ class PartnerRequestFilterSet(filters.FilterSet):
     status = filters.MultipleChoiceFilter(choices=RequestStatus.choices, distinct=False)
     assignee = filters.ModelChoiceFilter(queryset=User.objects.all())
     meeting = filters.ModelChoiceFilter(queryset=Meeting.objects.all())
-    overdue = StrictBooleanFilter(method="filter_overdue")
+    overdue = StrictBooleanFilter(method=filter_overdue)
 
     class Meta:
         model = PartnerRequest
         fields = {"raised_on": ["gte", "lte"], "due_on": ["gte", "lte"]}
-
-    def filter_overdue(self, queryset, name, value):
-        late = PartnerRequest.overdue_condition(today())
-        return queryset.filter(late) if value else queryset.exclude(late)
 
 
 @documented

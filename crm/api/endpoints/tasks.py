@@ -16,7 +16,7 @@ from ..fields import (
     VisibleAgreementField,
     VisibleProjectField,
 )
-from ..filters import StrictBooleanFilter, visible_agreements, visible_projects
+from ..filters import StrictBooleanFilter, filter_overdue, visible_agreements, visible_projects
 from ..lists import Condition, Label, Shape, UserName
 
 
@@ -41,15 +41,11 @@ class TaskFilterSet(filters.FilterSet):
     meeting = filters.ModelChoiceFilter(queryset=Meeting.objects.all())
     agreement = filters.ModelChoiceFilter(queryset=visible_agreements)
     project = filters.ModelChoiceFilter(queryset=visible_projects)
-    overdue = StrictBooleanFilter(method="filter_overdue")
+    overdue = StrictBooleanFilter(method=filter_overdue)
 
     class Meta:
         model = Task
         fields = {"due_on": ["gte", "lte"]}
-
-    def filter_overdue(self, queryset, name, value):
-        late = Task.overdue_condition(today())
-        return queryset.filter(late) if value else queryset.exclude(late)
 
 
 @documented
