@@ -26,12 +26,11 @@ from django.utils.translation import gettext as _
 from . import access, services
 from .formatting import format_amount
 from .models import InvestmentTarget, Milestone, PartnerRequest, Task
-from .models.choices import AgreementStatus, RequestStatus, TaskStatus
+from .models.choices import AgreementStatus, RequestStatus
 from .reports.stats.pipeline import pipeline_stats
 from .reports.stats.signed import signed_stats
 
 SIGNED_STATUSES = [AgreementStatus.SIGNED, AgreementStatus.IN_FORCE, AgreementStatus.COMPLETED]
-OPEN_TASK = [TaskStatus.OPEN, TaskStatus.IN_PROGRESS]
 OPEN_REQUEST = [RequestStatus.OPEN, RequestStatus.IN_PROGRESS]
 TOP = 10
 
@@ -92,8 +91,8 @@ def signed_investment_by_industry(user, year: int) -> tuple[list[Bar], Bar]:
 
 
 def overdue(user, today: dt.date) -> dict:
-    milestones = access.visible(user, Milestone.objects.all()).filter(done_on__isnull=True, due_on__lt=today)
-    tasks = access.visible(user, Task.objects.all()).filter(status__in=OPEN_TASK, due_on__lt=today)
+    milestones = access.visible(user, Milestone.objects.all()).filter(Milestone.overdue_condition(today))
+    tasks = access.visible(user, Task.objects.all()).filter(Task.overdue_condition(today))
     return {
         "milestone_count": milestones.count(),
         "milestones": list(milestones.select_related("project", "assignee").order_by("due_on", "id")[:TOP]),

@@ -11,14 +11,13 @@ from django.utils import timezone
 
 from .. import access
 from ..models import Agreement, Company, Contact, Meeting, Milestone, PartnerRequest, Project, Task, User
-from ..models.choices import RequestStatus, TaskStatus
+from ..models.choices import RequestStatus
 from ..services import today as local_today
 from .timeline import company_family
 
 MEETINGS_SHOWN = 5
 AGREEMENTS_SHOWN = 20
 OPEN_REQUEST = (RequestStatus.OPEN, RequestStatus.IN_PROGRESS)
-OPEN_TASK = (TaskStatus.OPEN, TaskStatus.IN_PROGRESS)
 
 
 def company_briefing(
@@ -205,7 +204,7 @@ def _agreements(ids: list[int], user: User) -> list[dict]:
 def _overdue_milestones(projects, user: User, today: dt.date) -> list[dict]:
     milestones = (
         access.visible(user, Milestone.objects.all())
-        .filter(project__in=projects.values("pk"), done_on__isnull=True, due_on__lt=today)
+        .filter(Milestone.overdue_condition(today), project__in=projects.values("pk"))
         .select_related("project", "assignee")
         .order_by("due_on", "id")
     )
@@ -224,7 +223,7 @@ def _overdue_milestones(projects, user: User, today: dt.date) -> list[dict]:
 
 def _overdue_tasks(ids: list[int], user: User, today: dt.date) -> list[dict]:
     tasks = access.visible(user, Task.objects.all()).filter(
-        Q(company_id__in=ids) | Q(project__company_id__in=ids), status__in=OPEN_TASK, due_on__lt=today
+        Q(company_id__in=ids) | Q(project__company_id__in=ids), Task.overdue_condition(today)
     )
     return [
         {
