@@ -68,7 +68,7 @@ def projects_by_stage(user) -> list[Bar]:
             # Unknown when no project of the stage has an amount yet, rather than a misleading 0.
             amount=row["total_investment"] if row["projects_without_investment"] < row["projects"] else None,
         )
-        for row in pipeline_stats(user=user)["stages"]
+        for row in pipeline_stats(user=user, stalled_limit=0)["stages"]
     ]
     return _scale(bars, "count")
 
@@ -79,6 +79,7 @@ def signed_investment_by_industry(user, year: int) -> tuple[list[Bar], Bar]:
         user=user,
         params={"signed_on__gte": f"{year}-01-01", "signed_on__lte": f"{year}-12-31"},
         group_by="industry",
+        top=0,
     )
     bars = [
         Bar(label=str(group["label"]), count=group["projects"], amount=group["total_investment"])

@@ -28,23 +28,36 @@ def hidden_projects(user) -> QuerySet:
         return Project.objects.values("pk")
     if user.is_manager:
         return Project.objects.none().values("pk")
+    return _secret_from(user).values("pk")
+
+
+def _secret_from(user) -> QuerySet:
+    """The rule: the confidential projects of which ``user`` is neither the owner nor in the team."""
     in_team = Project.team.through.objects.filter(project_id=OuterRef("pk"), user_id=user.pk)
-    return Project.objects.filter(is_confidential=True).exclude(owner_id=user.pk).exclude(Exists(in_team)).values("pk")
+    return Project.objects.filter(is_confidential=True).exclude(owner_id=user.pk).exclude(Exists(in_team))
+
+
+def _hidden(user, project: str) -> Exists:
+    """Whether the project named by ``project`` (a field of the outer query) is secret from ``user``.
+
+    An EXISTS rather than ``IN (hidden_projects)``: excluded, PostgreSQL reads it as an anti-join,
+    through the project's key for a partner's few records and hashed for a whole table, where a
+    ``NOT IN`` built the whole hidden set once per kind of record in every query."""
+    return Exists(_secret_from(user).filter(pk=OuterRef(project)))
 
 
 def _projects(queryset, user):
-    return queryset.exclude(pk__in=hidden_projects(user))
+    return queryset.exclude(_hidden(user, "pk"))
 
 
 def _of_a_project(queryset, user):
     """Milestones, capital arrivals, agreements and stage changes: as secret as their project."""
-    return queryset.exclude(project_id__in=hidden_projects(user))
+    return queryset.exclude(_hidden(user, "project_id"))
 
 
 def _tasks(queryset, user):
     """A task belongs to a project directly or through its agreement."""
-    hidden = hidden_projects(user)
-    return queryset.exclude(project_id__in=hidden).exclude(agreement__project_id__in=hidden)
+    return queryset.exclude(_hidden(user, "project_id")).exclude(_hidden(user, "agreement__project_id"))
 
 
 def _attachments(queryset, user):

@@ -98,6 +98,14 @@ class StageChangeForm(forms.Form):
 class ProjectAdmin(CRMImportExportMixin, CRMAdmin):
     resource_classes = [ProjectResource]
     form = ProjectForm
+
+    def get_deleted_objects(self, objs, request):
+        """A project's stage history goes with it: nobody deletes a move on its own (its admin is
+        read-only), so the moves do not count as a permission the user lacks."""
+        deleted, counts, lacking, protected = super().get_deleted_objects(objs, request)
+        lacking.discard(ProjectStageChange._meta.verbose_name)
+        return deleted, counts, lacking, protected
+
     list_display = [
         "name",
         "code_name",

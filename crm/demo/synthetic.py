@@ -108,7 +108,7 @@ class Generator:
         industries = self.industries()
         companies = self.companies(scale * PER_SCALE["companies"], users, industries)
         contacts = self.contacts(companies, scale * 400)
-        self.meetings(scale * 100, companies, contacts, users)
+        self.meeting_ids = self.meetings(scale * 100, companies, contacts, users)
         self.requests(scale * 300, companies, users)
         projects = self.projects(scale * PER_SCALE["projects"], companies, users, industries)
         self.milestones(projects, users)
@@ -191,7 +191,7 @@ class Generator:
         )  # fmt: skip
         return ids
 
-    def meetings(self, count: int, companies, contacts, users) -> None:
+    def meetings(self, count: int, companies, contacts, users) -> list[int]:
         rng, first = self.rng, self.w.next_id(Meeting)
         ids = list(range(first, first + count))
         kinds = list(MeetingKind.values)
@@ -219,6 +219,7 @@ class Generator:
             ["meeting_id", "contact_id"],
             ((pk, c) for pk in ids for c in set(rng.sample(contacts, 3))),
         )
+        return ids
 
     def requests(self, count: int, companies, users) -> None:
         rng, first = self.rng, self.w.next_id(PartnerRequest)
@@ -287,14 +288,16 @@ class Generator:
                     STAGE_ORDER[: STAGE_ORDER.index(stage) + 1] if stage in STAGE_ORDER else STAGE_ORDER[:3] + [stage]
                 )
                 day, previous = started, ""
-                for step in path:
-                    yield (pk, previous, step, day, self.now, owner, "", False)
-                    previous, day = step, day + dt.timedelta(days=self.rng.randint(20, 200))
+                for number, step in enumerate(path, start=1):
+                    # The stay in a stage lasts until the next move; the last one is still going on.
+                    days = self.rng.randint(20, 200)
+                    yield (pk, previous, step, day, self.now, owner, "", False, days if number < len(path) else None)
+                    previous, day = step, day + dt.timedelta(days=days)
 
         self.w.write(
             ProjectStageChange._meta.db_table,
             ["project_id", "from_stage", "to_stage", "changed_on", "changed_at", "changed_by_id", "reason",
-             "is_correction"],
+             "is_correction", "stay_days"],
             rows(),
         )  # fmt: skip
 
@@ -304,11 +307,16 @@ class Generator:
         first = self.w.next_id(Agreement)
         agreement_ids = list(range(first, first + len(signed)))
 
+        meetings = self.meeting_ids
+
         def agreements():
             for pk, (project, _stage, started, total, _owner, _company) in zip(agreement_ids, signed, strict=True):
                 title = f"项目投资协议{project}"
-                yield (pk, 1, self.now, self.now, title, "investment", started + dt.timedelta(days=30), None, project,
-                       total, "signed", "", normalize_search(title))  # fmt: skip
+                # One signing in four at a meeting (a conference's concentrated signing), so that
+                # the event outcomes report has cohorts to follow.
+                meeting = meetings[pk % len(meetings)] if pk % 4 == 0 and meetings else None
+                yield (pk, 1, self.now, self.now, title, "investment", started + dt.timedelta(days=30), meeting,
+                       project, total, "signed", "", normalize_search(title))  # fmt: skip
 
         self.w.write(
             Agreement._meta.db_table,

@@ -77,6 +77,12 @@ class Project(TrackedModel):
         verbose_name = _("项目")
         verbose_name_plural = _("项目")
         ordering = ["-id"]
+        # And on PostgreSQL, project_largest_idx (migration 0012): the largest projects first.
+        indexes = [
+            # The few confidential projects, read by every need-to-know check of a non-manager
+            # (crm/access/rules.py) without reading the whole table.
+            models.Index(fields=["owner", "id"], condition=Q(is_confidential=True), name="project_confidential_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=amount_range("total_investment"),
@@ -112,12 +118,33 @@ class ProjectStageChange(models.Model):
     )
     reason = models.TextField(_("原因"), blank=True)
     is_correction = models.BooleanField(_("更正"), default=False)
+    # Days the project stayed in ``to_stage``: from this move to its next one, set when the next
+    # move is recorded (services.project_change_stage), empty while the project is still there.
+    # The pipeline's median stays are read from it (docs/stats.md).
+    stay_days = models.PositiveIntegerField(_("停留天数"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("阶段变更")
         verbose_name_plural = _("阶段变更")
         ordering = ["project", "changed_at", "id"]
-        indexes = [models.Index(fields=["project", "changed_at"])]
+        indexes = [
+            models.Index(fields=["project", "changed_at"]),
+            # The pipeline's ended stays, counted by stage and length without reading the table.
+            models.Index(
+                fields=["to_stage", "stay_days"],
+                include=["project"],
+                condition=Q(stay_days__isnull=False),
+                name="stage_change_stay_idx",
+            ),
+            # The moves forward up to a day, and the few corrections that undo the moves before
+            # them: the stages the reports' projects had reached.
+            models.Index(
+                fields=["to_stage", "changed_on"],
+                include=["project", "changed_at", "id"],
+                name="stage_change_reach_idx",
+            ),
+            models.Index(fields=["project"], condition=Q(is_correction=True), name="stage_change_correction_idx"),
+        ]
 
     def __str__(self):
         return f"{self.project}：{self.get_from_stage_display()} → {self.get_to_stage_display()}"
@@ -183,6 +210,8 @@ class Milestone(TrackedModel):
             # The reminder sweep re-plans the items changed since its last run.
             models.Index(fields=["updated_at"], name="milestone_updated_idx"),
             models.Index(fields=["due_on", "id"], name="milestone_list_idx"),  # the list's order
+            # The KPIs' projects planned to start construction (to complete) in a year.
+            models.Index(fields=["kind", "due_on"], include=["project"], name="milestone_kind_due_idx"),
         ]
 
     def __str__(self):

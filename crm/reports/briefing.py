@@ -10,10 +10,10 @@ from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from .. import access
-from ..models import Agreement, Company, Contact, Meeting, Milestone, PartnerRequest, Project, Task, User
+from ..models import Company, Contact, Meeting, Milestone, PartnerRequest, Project, Task, User
 from ..models.choices import RequestStatus
 from ..services import today as local_today
-from .timeline import company_family
+from .timeline import agreements_of, company_family, tasks_of
 
 MEETINGS_SHOWN = 5
 AGREEMENTS_SHOWN = 20
@@ -177,10 +177,8 @@ def _projects(projects) -> list[dict]:
 
 
 def _agreements(ids: list[int], user: User) -> list[dict]:
-    party = Agreement.companies.through.objects.filter(agreement_id=OuterRef("pk"), company_id__in=ids)
     agreements = (
-        access.visible(user, Agreement.objects.all())
-        .filter(Exists(party) | Q(project__company_id__in=ids))
+        access.visible(user, agreements_of(ids))
         .select_related("project", "meeting")
         .order_by("-signed_on", "-id")[:AGREEMENTS_SHOWN]
     )
@@ -222,9 +220,7 @@ def _overdue_milestones(projects, user: User, today: dt.date) -> list[dict]:
 
 
 def _overdue_tasks(ids: list[int], user: User, today: dt.date) -> list[dict]:
-    tasks = access.visible(user, Task.objects.all()).filter(
-        Q(company_id__in=ids) | Q(project__company_id__in=ids), Task.overdue_condition(today)
-    )
+    tasks = access.visible(user, tasks_of(ids)).filter(Task.overdue_condition(today))
     return [
         {
             "id": task.pk,

@@ -1,15 +1,19 @@
 """Everything about a partner in time order: one UNION ALL of small per-kind rows picks the page,
 then one query per kind on the page reads what the page shows.
 
-The cost of a page is fixed whatever the length of the history: the count, the page's keys, and
-at most one query per kind (plus the attendees of its meetings). See ``docs/stats.md``.
+The cost of a page is fixed whatever the length of the history: the page's keys with the count
+(one statement), and at most one query per kind (plus the attendees of its meetings). Each kind is
+found through indexes (``agreements_of``, ``tasks_of``). See ``docs/stats.md``.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import cached_property
 
-from django.db.models import DateTimeField, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import DateTimeField, Exists, F, IntegerField, OuterRef, Prefetch, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.urls import reverse
 from django.utils import timezone
@@ -62,6 +66,27 @@ def company_family(company: Company, *, include_subsidiaries: bool) -> list[int]
     return found
 
 
+def agreements_of(company_ids: list[int]):
+    """The agreements of the companies: those they signed, and those of their projects.
+
+    As one ``id IN (… UNION ALL …)`` of two index reads: an OR of the two across the project's join
+    made PostgreSQL read every agreement."""
+    signed = Agreement.companies.through.objects.filter(company_id__in=company_ids).values("agreement_id")
+    of_projects = Agreement.objects.filter(project_id__in=_project_ids(company_ids)).values("pk")
+    return Agreement.objects.filter(pk__in=signed.order_by().union(of_projects.order_by(), all=True))
+
+
+def tasks_of(company_ids: list[int]):
+    """The tasks of the companies: their own, and those of their projects (read as ``agreements_of``)."""
+    own = Task.objects.filter(company_id__in=company_ids).values("pk")
+    of_projects = Task.objects.filter(project_id__in=_project_ids(company_ids)).values("pk")
+    return Task.objects.filter(pk__in=own.order_by().union(of_projects.order_by(), all=True))
+
+
+def _project_ids(company_ids: list[int]):
+    return Project.objects.filter(company_id__in=company_ids).order_by().values("pk")
+
+
 def _key(queryset, kind: str, on, at=None):
     """The rows a kind adds to the union: (kind, rank, id, date, datetime), nothing else."""
     return (
@@ -98,10 +123,7 @@ class Timeline:
         return access.visible(self.user, Project.objects.all()).filter(company_id__in=self.company_ids)
 
     def agreements(self):
-        party = Agreement.companies.through.objects.filter(agreement_id=OuterRef("pk"), company_id__in=self.company_ids)
-        return access.visible(self.user, Agreement.objects.all()).filter(
-            Exists(party) | Q(project__company_id__in=self.company_ids)
-        )
+        return access.visible(self.user, agreements_of(self.company_ids))
 
     def stage_changes(self):
         # The first record of a project (from no stage) is the project's own item.
@@ -111,10 +133,7 @@ class Timeline:
         return access.visible(self.user, Milestone.objects.all()).filter(project__company_id__in=self.company_ids)
 
     def tasks(self):
-        tasks = access.visible(self.user, Task.objects.all()).filter(
-            Q(company_id__in=self.company_ids) | Q(project__company_id__in=self.company_ids)
-        )
-        return tasks
+        return access.visible(self.user, tasks_of(self.company_ids))
 
     # The union -------------------------------------------------------------------------------
 
@@ -136,24 +155,48 @@ class Timeline:
         }
         return [parts[kind]() for kind in self.kinds]
 
+    @cached_property
     def _union(self):
+        """Built once for the count and the page (each query clones it)."""
         parts = self._parts()
         return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
 
     def count(self) -> int:
-        return self._union().count()
+        return self._union.count()
 
-    def page(self, offset: int, limit: int) -> list[dict]:
-        """Items ``offset`` to ``offset + limit``: newest date first; a day's items by kind, time, id."""
-        keys = list(self._union().order_by("-t_on", "t_rank", "-t_at", "-t_id")[offset : offset + limit])
+    def page(self, offset: int, limit: int) -> tuple[list[dict], int | None]:
+        """Items ``offset`` to ``offset + limit`` (newest date first; a day's items by kind, time,
+        id) and how many there are in all, read by the same statement as the page's keys: the
+        union is not read twice. The count is None when the page is past the end."""
+        keys, total = self._keys(offset, limit)
         ids = defaultdict(list)
-        for kind, _rank, pk, _on, _at in keys:
+        for kind, pk in keys:
             ids[kind].append(pk)
         found = {}
         for kind, pks in ids.items():
             for pk, item in getattr(self, f"_{kind}_items")(pks).items():
                 found[(kind, pk)] = item
-        return [found[(kind, pk)] for kind, _rank, pk, _on, _at in keys if (kind, pk) in found]
+        return [found[(kind, pk)] for kind, pk in keys if (kind, pk) in found], total
+
+    def _keys(self, offset: int, limit: int) -> tuple[list[tuple[str, int]], int | None]:
+        """The page's (kind, id) and the count of the whole union (``COUNT(*) OVER ()``: the ORM
+        cannot annotate a union, so the union's SQL is wrapped). The order is the ORM's
+        ``order_by("-t_on", "t_rank", "-t_at", "-t_id")``, NULLs where the database puts them."""
+        try:
+            sql, params = self._union.query.get_compiler(self._union.db).as_sql()
+        except EmptyResultSet:
+            return [], None
+        connection = connections[self._union.db]
+        q = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {q('t_kind')}, {q('t_id')}, COUNT(*) OVER () FROM ({sql}) AS {q('timeline')} "
+                f"ORDER BY {q('t_on')} DESC, {q('t_rank')} ASC, {q('t_at')} DESC, {q('t_id')} DESC "
+                "LIMIT %s OFFSET %s",
+                [*params, limit, offset],
+            )
+            rows = cursor.fetchall()
+        return [(kind, pk) for kind, pk, _total in rows], (rows[0][2] if rows else None)
 
     # What the page shows, one query per kind -------------------------------------------------
 

@@ -152,6 +152,11 @@ def project_change_stage(
         project=project, to_stage=to_stage, user=user, reason=reason, changed_on=changed_on, fields=fields
     )
     changed_on = changed_on or today()
+    # The stay in the stage the project leaves ends today (moves are never dated before the latest).
+    latest = project.stage_changes.order_by("-changed_on", "-changed_at", "-id").first()
+    if latest is not None:
+        latest.stay_days = (changed_on - latest.changed_on).days
+        latest.save(update_fields=["stay_days"])
     change = ProjectStageChange.objects.create(
         project=project,
         from_stage=project.stage,

@@ -96,6 +96,27 @@ def test_a_confidential_project_is_left_out_for_those_who_may_not_see_it(editor_
     assert "保密项目" not in page
 
 
+def test_its_agreements_and_overdue_tasks_are_the_partners_by_either_road_once(api, editor_api, world, visits):
+    """Signed by the partner or of its project; the partner's task or its project's: once each, and
+    never one of a project the reader may not know of (nor of an agreement of such a project)."""
+    of_project = TaskFactory(project=world.p1, title="项目跟进", due_on=dt.date(2025, 12, 10))
+    both = TaskFactory(company=world.c1, project=world.p1, title="双重跟进", due_on=dt.date(2025, 12, 11))
+    TaskFactory(company=world.c1, project=world.p4, title="保密项目跟进", due_on=dt.date(2025, 12, 12))
+    TaskFactory(company=world.c1, agreement=world.a5, title="保密协议跟进", due_on=dt.date(2025, 12, 13))
+    TaskFactory(company=world.c2, title="他方跟进", due_on=dt.date(2025, 12, 14))
+    outsider = briefing(editor_api, world.c1)
+    assert [t["id"] for t in outsider["overdue"]["tasks"]] == [of_project.pk, both.pk, visits["late_task"].pk]
+    assert [t["title"] for t in briefing(api, world.c1)["overdue"]["tasks"]] == [
+        "项目跟进",
+        "双重跟进",
+        "保密项目跟进",
+        "保密协议跟进",
+        "报送二期方案",
+    ]
+    assert [a["id"] for a in outsider["agreements"]] == [world.a2.pk, world.a1.pk]
+    assert [a["id"] for a in briefing(editor_api, world.c4)["agreements"]] == [world.a9.pk]
+
+
 def test_subsidiaries_are_listed_and_their_records_included_on_request(api, world):
     subsidiary = CompanyFactory(name="光伏集团常州公司", parent=world.c1, city="常州")
     ContactFactory(company=subsidiary, name="张经理")

@@ -1,46 +1,111 @@
 """The building blocks of docs/stats.md, and the plain functions the admin dashboard calls."""
 
 import datetime as dt
+import random
+import statistics
+from collections import Counter
 from decimal import Decimal
 
 import pytest
 
 from crm import services
+from crm.models import Project
+from crm.models.choices import STAGE_ORDER, ProjectStage
 from crm.reports.stats import StatsInputError, kpis, pipeline_stats, signed_stats
 from crm.reports.stats.common import add_months, median_days, rate, reached_on
-from tests.factories import ProjectFactory
+from tests.factories import ProjectFactory, ProjectStageChangeFactory
 from tests.stats.conftest import day, project, signing
 
 D = dt.date
 
 
+def replayed(moves, stage, until):
+    """The rule of docs/stats.md, replayed move by move: the reference the SQL must agree with."""
+    reached = None
+    for to_stage, changed_on, is_correction in moves:
+        if changed_on > until:
+            break
+        if to_stage not in STAGE_ORDER:
+            continue  # stalled, dropped
+        if STAGE_ORDER.index(to_stage) >= STAGE_ORDER.index(stage):
+            reached = reached or changed_on
+        elif is_correction:
+            reached = None
+    return reached
+
+
+def with_history(moves):
+    made = ProjectFactory()
+    for to_stage, changed_on, is_correction in moves:
+        ProjectStageChangeFactory(project=made, to_stage=to_stage, changed_on=changed_on, is_correction=is_correction)
+    return made
+
+
+FAR = D(2099, 1, 1)
+
+
+def reached(made, stage, until=FAR):
+    return Project.objects.annotate(on=reached_on(stage, until)).get(pk=made.pk).on
+
+
+@pytest.mark.django_db
 def test_a_project_reaches_a_stage_with_its_first_move_to_it_or_beyond():
-    moves = [("signed", D(2024, 1, 1), False), ("completed", D(2024, 5, 1), False)]
+    made = with_history([("signed", D(2024, 1, 1), False), ("completed", D(2024, 5, 1), False)])
     # jumping from signed to completed passes construction
-    assert reached_on(moves, "construction") == D(2024, 5, 1)
-    assert reached_on(moves, "construction", until=D(2024, 4, 30)) is None
-    assert reached_on(moves, "production") is None
+    assert reached(made, "construction") == D(2024, 5, 1)
+    assert reached(made, "construction", until=D(2024, 4, 30)) is None
+    assert reached(made, "production") is None
+    assert reached(made, "signed", until=D(2024, 1, 1)) == D(2024, 1, 1)
 
 
+@pytest.mark.django_db
 def test_stalling_or_dropping_does_not_undo_a_stage_reached():
-    moves = [
-        ("construction", D(2024, 1, 1), False),
-        ("stalled", D(2024, 3, 1), False),
-        ("dropped", D(2024, 6, 1), False),
-    ]
-    assert reached_on(moves, "construction") == D(2024, 1, 1)
+    made = with_history(
+        [("construction", D(2024, 1, 1), False), ("stalled", D(2024, 3, 1), False), ("dropped", D(2024, 6, 1), False)]
+    )
+    assert reached(made, "construction") == D(2024, 1, 1)
 
 
+@pytest.mark.django_db
 def test_a_managers_correction_undoes_the_move_it_corrects():
     moves = [
         ("signed", D(2024, 1, 1), False),
         ("construction", D(2024, 2, 1), False),  # recorded by mistake
         ("signed", D(2024, 2, 3), True),  # corrected back by a manager
     ]
-    assert reached_on(moves, "construction") is None
-    assert reached_on(moves, "construction", until=D(2024, 2, 2)) == D(2024, 2, 1)
-    moves.append(("construction", D(2024, 9, 1), False))
-    assert reached_on(moves, "construction") == D(2024, 9, 1)
+    made = with_history(moves)
+    assert reached(made, "construction") is None
+    assert reached(made, "construction", until=D(2024, 2, 2)) == D(2024, 2, 1)
+    ProjectStageChangeFactory(project=made, to_stage="construction", changed_on=D(2024, 9, 1))
+    assert reached(made, "construction") == D(2024, 9, 1)
+
+
+@pytest.mark.django_db
+def test_moves_of_one_day_count_in_the_order_they_were_recorded():
+    # forward and corrected back on the same day: not reached that evening
+    made = with_history([("signed", D(2024, 1, 1), False), ("construction", D(2024, 2, 1), False)])
+    ProjectStageChangeFactory(project=made, to_stage="signed", changed_on=D(2024, 2, 1), is_correction=True)
+    assert reached(made, "construction") is None
+    ProjectStageChangeFactory(project=made, to_stage="construction", changed_on=D(2024, 2, 1))
+    assert reached(made, "construction") == D(2024, 2, 1)
+
+
+@pytest.mark.django_db
+def test_the_database_agrees_with_the_replay_of_random_histories():
+    rng = random.Random(19)
+    histories = {}
+    for _ in range(60):
+        day, moves = D(2023, 1, 1), []
+        for _ in range(rng.randint(0, 7)):
+            day += dt.timedelta(days=rng.choice([0, 0, 1, 30, 90]))
+            moves.append((rng.choice(ProjectStage.values), day, rng.random() < 0.3))
+        histories[with_history(moves).pk] = moves
+    for stage in STAGE_ORDER:
+        for until in (D(2023, 1, 1), D(2023, 3, 1), D(2023, 9, 1), FAR):
+            found = dict(
+                Project.objects.filter(pk__in=histories).annotate(on=reached_on(stage, until)).values_list("pk", "on")
+            )
+            assert found == {pk: replayed(moves, stage, until) for pk, moves in histories.items()}, (stage, until)
 
 
 @pytest.mark.parametrize(
@@ -65,8 +130,21 @@ def test_rates_have_four_places_rounded_half_up_and_none_without_a_denominator()
 
 
 def test_a_median_of_an_even_count_is_the_mean_of_the_middle_two():
-    assert median_days([243, 364]) == Decimal("303.5")
+    assert median_days([(243, 1), (364, 1)]) == Decimal("303.5")
     assert median_days([]) is None
+
+
+def test_a_median_is_read_from_how_many_share_each_day():
+    # 10, 10, 10, 40, 90: the third of five
+    assert median_days([(10, 3), (40, 1), (90, 1)]) == Decimal("10.0")
+    # 10, 10, 40, 90, 90, 90: between the third and the fourth
+    assert median_days([(10, 2), (40, 1), (90, 3)]) == Decimal("65.0")
+    # the middle two fall on one day
+    assert median_days([(1, 1), (7, 4), (30, 1)]) == Decimal("7.0")
+    assert median_days([(5, 1)]) == Decimal("5.0")
+    for days in ([3, 1, 4, 1, 5, 9, 2, 6], [2, 7, 1, 8, 2, 8, 1, 8, 2], list(range(100)) + [7] * 31):
+        counted = sorted(Counter(days).items())
+        assert median_days(counted) == Decimal(str(statistics.median(days))).quantize(Decimal("0.1"))
 
 
 @pytest.mark.django_db

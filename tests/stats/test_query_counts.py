@@ -86,33 +86,36 @@ def queries(client, url) -> int:
 #   1. the token, its user and the user's roles (one query).
 # A filter naming a record (?meeting=, ?industry= ...) adds the query that checks it; none here.
 BUDGETS = {
-    # 2. the signings, each with its project's figures and the id of the project's first signing;
+    # 2. the signings summed by the database, by group and in all (first signings apart);
     # 3. the largest projects the user may see.
     "stats/signed/?group_by=month": 3,
     "stats/signed/?group_by=quarter": 3,
     "stats/signed/?group_by=location": 3,
     "stats/signed/?group_by=month&format=xlsx": 3,
-    # and the groups' labels: the meetings' titles, the users' names.
+    # and the groups' labels: the meetings' titles, the users' names, the industries' names
+    # (top_industry: and the industry tree).
     "stats/signed/?group_by=meeting": 4,
     "stats/signed/?group_by=owner": 4,
-    # and the projects' industries, the industries' labels (top_industry: and the industry tree).
-    "stats/signed/?group_by=industry": 5,
-    "stats/signed/?group_by=top_industry": 6,
-    # 2. the projects; 3. their stage histories; 4. the stalled projects the user may see.
-    "stats/pipeline/": 4,
-    "stats/pipeline/?format=xlsx": 4,
-    # 2. the year's signed projects; 3. the projects with starts or completions due; 4. the stage
-    # histories; 5. the capital arrivals of the signed projects; 6. the target; 7. the arrivals of the year.
-    "stats/kpis/?year=2024": 7,
-    # 2. the meeting; 3. its signings; 4. their projects; 5. stage histories; 6. capital arrivals;
-    # 7. the projects the user may see; 8. the agreements the user may see.
-    "stats/events/{conference}/": 8,
-    # 2. the company; 3. the count of the union; 4. the page's keys; then one query per kind on the
-    # page: 5. meetings, 6. their attendees, 7. requests, 8. agreements, 9. projects,
-    # 10. stage changes, 11. milestones, 12. tasks.
-    "companies/{partner}/timeline/": 12,
+    "stats/signed/?group_by=industry": 4,
+    "stats/signed/?group_by=top_industry": 5,
+    # 2. each stage's counts and sums; 3. its projects by the day they entered it; 4. the ended
+    # stays by length; 5. the stalled projects the user may see.
+    "stats/pipeline/": 5,
+    "stats/pipeline/?format=xlsx": 5,
+    # 2. the year's signed projects, summed, with how many started construction and their capital
+    # arrivals; 3.-4. the projects with starts due and how many started; 5.-6. with completions
+    # due and how many completed; 7. the target; 8. the arrivals of the year.
+    "stats/kpis/?year=2024": 8,
+    # 2. the meeting; 3. its signings; 4. their projects, summed; 5. the figures of today (and one
+    # more query for each 6, 12, 24-month checkpoint passed: none yet here); 6. the project list;
+    # 7. the agreement list.
+    "stats/events/{conference}/": 7,
+    # 2. the company; 3. the page's keys with the count of the union (?page=last counts first);
+    # then one query per kind on the page: 4. meetings, 5. their attendees, 6. requests,
+    # 7. agreements, 8. projects, 9. stage changes, 10. milestones, 11. tasks.
+    "companies/{partner}/timeline/": 11,
     # and the company tree.
-    "companies/{partner}/timeline/?include_subsidiaries=true": 13,
+    "companies/{partner}/timeline/?include_subsidiaries=true": 12,
     # 2. the company; 3. its industries; 4. subsidiaries; 5. people met; 6. meetings;
     # 7. their attendees; 8. open requests; 9. projects; 10. agreements; 11. overdue milestones;
     # 12. overdue tasks.
@@ -130,4 +133,5 @@ def test_no_request_makes_more_queries_with_three_times_the_rows(editor_api, pla
     with_10 = {path: queries(editor_api, url) for path, url in urls.items()}
     grow(place, 20)
     with_30 = {path: queries(editor_api, url) for path, url in urls.items()}
-    assert with_10 == with_30 == BUDGETS
+    assert with_10 == with_30, (with_10, with_30)
+    assert with_30 == BUDGETS

@@ -104,6 +104,34 @@ def test_a_confidential_project_is_absent_for_those_who_may_not_see_it(editor_ap
     assert len(entries(timeline(insider_api, world.c1))) == 18
 
 
+def test_agreements_and_tasks_are_the_partners_by_either_road_once_and_keep_their_secrecy(
+    api, editor_api, world, extras
+):
+    """An agreement is the partner's when it signed it or when it is of its project; a task when it
+    is the partner's or of its project. Either road (or both) lists it once; the secrecy of its
+    project, or of its agreement's project, hides it whichever road led to it."""
+    of_project = TaskFactory(project=world.p1, title="项目跟进")
+    both = TaskFactory(company=world.c1, project=world.p1, title="双重跟进")
+    elsewhere = TaskFactory(company=world.c2, project=world.p1, title="他方跟进")
+    secret_project = TaskFactory(company=world.c1, project=world.p4, title="保密项目跟进")
+    secret_agreement = TaskFactory(company=world.c1, agreement=world.a5, title="保密协议跟进")
+    tasks = {extras["task"].pk, of_project.pk, both.pk, elsewhere.pk}
+    secrets = {secret_project.pk, secret_agreement.pk}
+
+    def listed(client, company, kind):
+        return [pk for found, _date, pk in entries(timeline(client, company, kind=kind)) if found == kind]
+
+    assert sorted(listed(api, world.c1, "task")) == sorted(tasks | secrets)
+    assert sorted(listed(editor_api, world.c1, "task")) == sorted(tasks)
+    assert listed(editor_api, world.c2, "task") == [elsewhere.pk]
+    # a1 and a5 were signed by 光伏集团 and are of its projects; a2 is of its project only
+    assert sorted(listed(api, world.c1, "agreement")) == sorted([world.a1.pk, world.a2.pk, world.a5.pk])
+    assert sorted(listed(editor_api, world.c1, "agreement")) == sorted([world.a1.pk, world.a2.pk])
+    # a9 (no project) was signed by the park's operator only, and hides from nobody
+    assert listed(editor_api, world.c4, "agreement") == [world.a9.pk]
+    assert timeline(editor_api, world.c4, kind="agreement")["count"] == 1
+
+
 def test_it_pages_with_the_lists_page_numbers(api, world, extras):
     everything = entries(timeline(api, world.c1))
     first = timeline(api, world.c1, page_size=5)
@@ -118,6 +146,16 @@ def test_it_pages_with_the_lists_page_numbers(api, world, extras):
     )
     assert api.get(f"/api/v1/companies/{world.c1.pk}/timeline/", {"page": 5, "page_size": 5}).status_code == 404
     assert api.get(f"/api/v1/companies/{world.c1.pk}/timeline/", {"page": "x"}).status_code == 404
+
+
+def test_the_count_comes_with_the_page_and_an_empty_timeline_is_an_empty_first_page(api, world, extras):
+    assert timeline(api, world.c1, kind="meeting", page_size=1)["count"] == 2
+    assert timeline(api, world.c1, kind="meeting", page_size=1, page=2)["count"] == 2
+    empty = CompanyFactory(name="新客户")
+    nothing = {"count": 0, "next": None, "previous": None, "results": []}
+    assert timeline(api, empty) == nothing
+    assert timeline(api, empty, page="last") == nothing
+    assert api.get(f"/api/v1/companies/{empty.pk}/timeline/", {"page": 2}).status_code == 404
 
 
 def test_it_can_be_narrowed_to_some_kinds(api, world, extras):

@@ -164,16 +164,18 @@ class TimelinePagination(PageNumberPagination):
     """The project's page numbers and sizes over a timeline (a UNION, which cannot be annotated)."""
 
     def paginate_timeline(self, timeline: Timeline, request) -> list[dict]:
-        self.request, self.keyset, self.count = request, None, timeline.count()
+        """The page and the count in one statement (``?page=last`` counts first, to find the page)."""
+        self.request, self.keyset = request, None
         self.page_size_now = self.get_page_size(request)
-        self.page_number = self.number(request, lambda: self.count)
+        self.page_number = self.number(request, timeline.count)
         offset = (self.page_number - 1) * self.page_size_now
-        self.more = offset + self.page_size_now < self.count
-        if offset >= self.count:
+        items, self.count = timeline.page(offset, self.page_size_now)
+        if self.count is None:  # past the end: nothing on page 1, a missing page after it
             if self.page_number > 1:
                 raise NotFound(self.invalid_page_message)
-            return []
-        return timeline.page(offset, self.page_size_now)
+            self.count = 0
+        self.more = offset + self.page_size_now < self.count
+        return items
 
 
 class CompanyTimelineView(ReportView):

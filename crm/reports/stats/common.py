@@ -9,12 +9,22 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import (
+    DateField,
+    DecimalField,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.http import QueryDict
 
 from ... import access
@@ -84,58 +94,83 @@ def signings(user, statuses: Iterable[str] = COUNTED_STATUSES) -> QuerySet:
     return access.visible(user, Agreement.objects.filter(signed_on__isnull=False, status__in=list(statuses)))
 
 
-def first_signing(field: str, project_ref: str, statuses: Iterable[str] = COUNTED_STATUSES) -> Subquery:
-    """``field`` of the project's first signing: the earliest ``signed_on``, then the lowest id.
+def first_signing(statuses: Iterable[str] = COUNTED_STATUSES) -> Q:
+    """Whether the outer query's agreement is its project's first signing: of the project's
+    signings in ``statuses``, none came before it (an earlier ``signed_on``, or the same day and
+    a lower id). For ``.filter()`` and ``When()`` on agreements already counted as signings.
 
-    A project signed several times (at several events) counts once, with this agreement. An
-    agreement is as secret as its project, so the first signing of a project the outer query may
-    read needs no narrowing of its own.
+    A project signed several times (at several events) counts once, with this agreement. The
+    first signing is found among all of a project's signings, whatever narrows the reader's: a
+    project signed before a range and again in it was signed before. An agreement is as secret
+    as its project, so this needs no narrowing of its own. The database answers it agreement by
+    agreement through the index on the project, so that a report can stop at the first ones it
+    needs (the largest projects) as well as count them all.
     """
-    first = Agreement.objects.filter(
-        project_id=OuterRef(project_ref), signed_on__isnull=False, status__in=list(statuses)
-    ).order_by("signed_on", "id")
-    first = first.values(field)[:1]
-    return Subquery(first)
+    earlier = Agreement.objects.filter(
+        Q(signed_on__lt=OuterRef("signed_on")) | Q(signed_on=OuterRef("signed_on"), id__lt=OuterRef("id")),
+        project_id=OuterRef("project_id"),
+        signed_on__isnull=False,
+        status__in=list(statuses),
+    )
+    return Q(project_id__isnull=False) & ~Q(Exists(earlier))
 
 
 # Stage history ---------------------------------------------------------------------------------
 
-# One move: (to_stage, changed_on, is_correction), in the order the moves were made.
-Move = tuple[str, dt.date, bool]
 
-
-def stage_histories(user, projects: QuerySet) -> dict[int, list[Move]]:
-    """Every move ``user`` may see of the ``projects`` (a queryset of ids or projects), in one query."""
-    found: dict[int, list[Move]] = defaultdict(list)
-    rows = (
-        access.visible(user, ProjectStageChange.objects.filter(project_id__in=projects))
-        .order_by("project_id", "changed_on", "changed_at", "id")
-        .values_list("project_id", "to_stage", "changed_on", "is_correction")
+def _later_than_outer() -> Q:
+    """A move recorded after the outer query's move: moves are ordered by day, then as recorded."""
+    return (
+        Q(changed_on__gt=OuterRef("changed_on"))
+        | Q(changed_on=OuterRef("changed_on"), changed_at__gt=OuterRef("changed_at"))
+        | Q(changed_on=OuterRef("changed_on"), changed_at=OuterRef("changed_at"), id__gt=OuterRef("id"))
     )
-    for project_id, to_stage, changed_on, is_correction in rows:
-        found[project_id].append((to_stage, changed_on, is_correction))
-    return found
 
 
-def reached_on(moves: list[Move], stage: str, until: dt.date | None = None) -> dt.date | None:
-    """The day the project first moved to ``stage`` or a later stage of the path, by ``until``.
+def reaching_moves(stage: str, until: dt.date, project_ref: str = "pk") -> QuerySet:
+    """The moves by which the outer query's project (``project_ref``) had reached ``stage`` or a
+    later stage of the path, as its moves stood on ``until``.
 
-    A manager's correction back below ``stage`` undoes the move it corrects: the project reaches
-    the stage again only with its next move forward. Stalled and dropped leave it reached.
+    A manager's correction back below ``stage`` undoes the moves forward before it: the project
+    reaches the stage again only with its next move forward. Stalled and dropped leave it reached.
+    So these are the moves forward that no correction below the stage followed by ``until``. A
+    project's moves are as secret as the project: the outer query reads only projects the user
+    may see.
     """
-    threshold = ON_PATH[stage]
-    reached = None
-    for to_stage, changed_on, is_correction in moves:
-        if until is not None and changed_on > until:
-            break
-        position = ON_PATH.get(to_stage)
-        if position is None:
-            continue
-        if position >= threshold:
-            reached = reached or changed_on
-        elif is_correction:
-            reached = None
-    return reached
+    position = ON_PATH[stage]
+    undone = ProjectStageChange.objects.filter(
+        _later_than_outer(),
+        project_id=OuterRef("project_id"),
+        changed_on__lte=until,
+        is_correction=True,
+        to_stage__in=STAGE_ORDER[:position],
+    )
+    return ProjectStageChange.objects.filter(
+        project_id=OuterRef(project_ref), changed_on__lte=until, to_stage__in=STAGE_ORDER[position:]
+    ).exclude(Exists(undone))
+
+
+def reached_on(stage: str, until: dt.date) -> Subquery:
+    """The day the outer query's project reached ``stage`` as its moves stood on ``until`` (NULL
+    when it had not), for ``.annotate()``: its first move of :func:`reaching_moves`."""
+    first = reaching_moves(stage, until).order_by("changed_on", "changed_at", "id").values("changed_on")[:1]
+    return Subquery(first, output_field=DateField())
+
+
+def has_reached(stage: str, until: dt.date) -> Exists:
+    """Whether the outer query's project had reached ``stage`` on ``until``, for ``.filter()``:
+    the database joins it as a set rather than asking project by project."""
+    return Exists(reaching_moves(stage, until))
+
+
+def arrived_by(until: dt.date | None) -> Coalesce:
+    """The sum of the outer query's project's capital arrivals on or before ``until`` (all when
+    None), 0 when there are none, for ``.annotate()``. Arrivals are as secret as their project."""
+    arrivals = CapitalArrival.objects.filter(project_id=OuterRef("pk"))
+    if until is not None:
+        arrivals = arrivals.filter(arrived_on__lte=until)
+    total = arrivals.order_by().values("project_id").annotate(total=Sum("amount")).values("total")
+    return Coalesce(Subquery(total, output_field=DecimalField(max_digits=24, decimal_places=2)), Value(ZERO))
 
 
 # Money, rates, days ----------------------------------------------------------------------------
@@ -153,8 +188,28 @@ def rate(numerator, denominator) -> Decimal | None:
     return (Decimal(numerator) / Decimal(denominator)).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
 
 
-def median_days(days: list[int]) -> Decimal | None:
-    return Decimal(str(statistics.median(days))).quantize(DAY_PLACES) if days else None
+def histograms(rows: Iterable[tuple[str, int, int]]) -> dict[str, list[tuple[int, int]]]:
+    """(group, days, count) rows, as each group's (days, count) pairs, fewest days first."""
+    found: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for group, days, count in rows:
+        found[group].append((days, count))
+    return {group: sorted(pairs) for group, pairs in found.items()}
+
+
+def median_days(histogram: list[tuple[int, int]]) -> Decimal | None:
+    """The median of the days counted in ``histogram``, (days, count) pairs sorted by days: the
+    middle one, or the mean of the two middle ones (None when there are none)."""
+    size = sum(count for _days, count in histogram)
+    if not size:
+        return None
+    middle = [(size - 1) // 2, size // 2]  # positions, from 0, of the middle value(s)
+    values, seen = [], 0
+    for days, count in histogram:
+        while middle and middle[0] < seen + count:
+            values.append(days)
+            middle.pop(0)
+        seen += count
+    return (Decimal(sum(values)) / 2).quantize(DAY_PLACES)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -162,16 +217,3 @@ def add_months(day: dt.date, months: int) -> dt.date:
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
     return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
-
-
-def arrivals_by_project(user, projects: QuerySet) -> dict[int, list[tuple[dt.date, Decimal]]]:
-    """Every capital arrival ``user`` may see of the ``projects`` (ids or projects), in one query."""
-    found: dict[int, list[tuple[dt.date, Decimal]]] = defaultdict(list)
-    rows = access.visible(user, CapitalArrival.objects.filter(project_id__in=projects)).order_by()
-    for project_id, arrived_on, amount in rows.values_list("project_id", "arrived_on", "amount"):
-        found[project_id].append((arrived_on, amount))
-    return found
-
-
-def arrived_by(arrivals: list[tuple[dt.date, Decimal]], until: dt.date | None) -> Decimal:
-    return total(amount for arrived_on, amount in arrivals if until is None or arrived_on <= until)

@@ -4,24 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import F
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from ... import access
 from ...models import Meeting, Project, User
 from ...models.choices import ProjectStage
 from ...services import today as local_today
-from .common import (
-    add_months,
-    arrivals_by_project,
-    arrived_by,
-    first_signing,
-    rate,
-    reached_on,
-    signings,
-    stage_histories,
-    total,
-)
+from .common import ZERO, add_months, arrived_by, first_signing, rate, reached_on, signings, total
 
 CHECKPOINT_MONTHS = (6, 12, 24)
 
@@ -36,31 +26,31 @@ def event_outcomes(*, user: User, meeting: Meeting, today: dt.date | None = None
     """
     today = today or local_today()
     held_on = timezone.localdate(meeting.starts_at)
-    agreements = signings(user).filter(meeting=meeting).annotate(first_id=first_signing("id", "project_id"))
-    agreement_rows = list(
-        agreements.order_by().values_list("id", "signed_on", "amount", "project_id", "first_id", named=True)
+    agreements = signings(user).filter(meeting=meeting)
+    agreement_rows = list(agreements.order_by().values_list("amount", flat=True))
+    first_here = agreements.filter(first_signing())
+    cohort = access.visible(user, Project.objects.all()).filter(Exists(first_here.filter(project_id=OuterRef("pk"))))
+    projects = cohort.aggregate(
+        count=Count("pk"), investment=Sum("total_investment"), contracted=Sum("contracted_investment")
     )
-    cohort = access.visible(user, Project.objects.all()).filter(
-        pk__in=agreements.filter(id=F("first_id")).values("project_id")
-    )
-    projects = list(cohort.order_by().values_list("pk", "total_investment", "contracted_investment", named=True))
-    histories = stage_histories(user, cohort.values("pk"))
-    arrivals = arrivals_by_project(user, cohort.values("pk"))
 
     def figures_at(day: dt.date) -> dict:
-        with_contract = [p for p in projects if p.contracted_investment is not None]
+        found = cohort.annotate(
+            construction_on=reached_on(ProjectStage.CONSTRUCTION, day),
+            production_on=reached_on(ProjectStage.PRODUCTION, day),
+            arrived=arrived_by(day),
+        ).aggregate(
+            started_construction=Count("pk", filter=Q(construction_on__isnull=False)),
+            in_production=Count("pk", filter=Q(production_on__isnull=False)),
+            capital_arrived=Sum("arrived"),
+            arrived_of_contracted=Sum("arrived", filter=Q(contracted_investment__isnull=False)),
+            contracted=Sum("contracted_investment"),
+        )
         return {
-            "started_construction": sum(
-                1 for p in projects if reached_on(histories.get(p.pk, []), ProjectStage.CONSTRUCTION, day)
-            ),
-            "in_production": sum(
-                1 for p in projects if reached_on(histories.get(p.pk, []), ProjectStage.PRODUCTION, day)
-            ),
-            "capital_arrived": total(arrived_by(arrivals.get(p.pk, []), day) for p in projects),
-            "capital_arrival_rate": rate(
-                total(arrived_by(arrivals.get(p.pk, []), day) for p in with_contract),
-                total(p.contracted_investment for p in with_contract),
-            ),
+            "started_construction": found["started_construction"],
+            "in_production": found["in_production"],
+            "capital_arrived": found["capital_arrived"] or ZERO,
+            "capital_arrival_rate": rate(found["arrived_of_contracted"] or ZERO, found["contracted"] or ZERO),
         }
 
     checkpoints = []
@@ -82,35 +72,41 @@ def event_outcomes(*, user: User, meeting: Meeting, today: dt.date | None = None
             "location": meeting.location,
         },
         "agreements": len(agreement_rows),
-        "amount": total(row.amount for row in agreement_rows),
-        "projects": len(projects),
-        "total_investment": total(p.total_investment for p in projects),
-        "contracted_investment": total(p.contracted_investment for p in projects),
+        "amount": total(agreement_rows),
+        "projects": projects["count"],
+        "total_investment": projects["investment"] or ZERO,
+        "contracted_investment": projects["contracted"] or ZERO,
         "checkpoints": checkpoints,
         "current": {"date": today, **figures_at(today)},
-        "project_list": _projects(cohort, histories, arrivals, agreement_rows, today),
+        "project_list": _projects(cohort, first_here, today),
         "agreement_list": _agreements(agreements),
     }
 
 
-def _projects(cohort, histories, arrivals, agreement_rows, today) -> list[dict]:
-    signed_on = {row.project_id: row.signed_on for row in agreement_rows if row.project_id and row.id == row.first_id}
+def _projects(cohort, first_here, today) -> list[dict]:
+    signed_on = first_here.filter(project_id=OuterRef("pk")).values("signed_on")[:1]
+    projects = cohort.annotate(
+        signed_on=Subquery(signed_on),
+        construction_on=reached_on(ProjectStage.CONSTRUCTION, today),
+        production_on=reached_on(ProjectStage.PRODUCTION, today),
+        arrived=arrived_by(today),
+    )
     return [
         {
             "id": project.pk,
             "name": project.name,
             "company": project.company_id,
             "company_name": project.company.name if project.company_id else None,
-            "signed_on": signed_on.get(project.pk),
+            "signed_on": project.signed_on,
             "stage": project.stage,
             "stage_display": project.get_stage_display(),
             "total_investment": project.total_investment,
             "contracted_investment": project.contracted_investment,
-            "construction_on": reached_on(histories.get(project.pk, []), ProjectStage.CONSTRUCTION, today),
-            "production_on": reached_on(histories.get(project.pk, []), ProjectStage.PRODUCTION, today),
-            "capital_arrived": arrived_by(arrivals.get(project.pk, []), today),
+            "construction_on": project.construction_on,
+            "production_on": project.production_on,
+            "capital_arrived": project.arrived,
         }
-        for project in cohort.select_related("company").order_by(F("total_investment").desc(nulls_last=True), "id")
+        for project in projects.select_related("company").order_by(F("total_investment").desc(nulls_last=True), "id")
     ]
 
 

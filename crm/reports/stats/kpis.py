@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils.translation import gettext as _
 
 from ... import access
@@ -15,14 +15,13 @@ from ...services import today as local_today
 from .common import (
     BILLION,
     HUNDRED_MILLION,
+    ZERO,
     StatsInputError,
-    arrivals_by_project,
     arrived_by,
     first_signing,
+    has_reached,
     rate,
-    reached_on,
-    stage_histories,
-    total,
+    signings,
 )
 
 
@@ -52,64 +51,55 @@ def kpis(*, user: User, year: int, as_of: dt.date | None = None, today: dt.date 
 
     # The year's signed projects: those whose first signing falls in the year (up to as_of).
     projects = access.visible(user, Project.objects.all())
-    cohort = projects.annotate(signed_on=first_signing("signed_on", "pk")).filter(
-        signed_on__gte=start, signed_on__lte=until
+    first_in_year = signings(user).filter(first_signing(), signed_on__gte=start, signed_on__lte=until)
+    cohort = projects.filter(Exists(first_in_year.filter(project_id=OuterRef("pk"))))
+    signed = cohort.aggregate(
+        count=Count("pk"),
+        investment=Sum("total_investment"),
+        without_investment=Count("pk", filter=Q(total_investment__isnull=True)),
+        over_100m=Count("pk", filter=Q(total_investment__gte=HUNDRED_MILLION)),
+        over_1b=Count("pk", filter=Q(total_investment__gte=BILLION)),
+        started=Count("pk", filter=Q(has_reached(ProjectStage.CONSTRUCTION, as_of))),
+        with_contract=Count("pk", filter=Q(contracted_investment__isnull=False)),
+        contracted=Sum("contracted_investment"),
+        arrived=Sum(arrived_by(as_of), filter=Q(contracted_investment__isnull=False)),
     )
-    signed = list(cohort.order_by().values_list("pk", "total_investment", "contracted_investment", named=True))
-    # Projects planned to start construction (to complete) in the year, by their milestones due so far.
-    planned = set(
-        access.visible(user, Milestone.objects.all())
-        .filter(
-            kind__in=[MilestoneKind.CONSTRUCTION_START, MilestoneKind.COMPLETION], due_on__gte=start, due_on__lte=until
-        )
-        .order_by()
-        .values_list("project_id", "kind")
-        .distinct()
-    )
-    planned_starts = {project_id for project_id, kind in planned if kind == MilestoneKind.CONSTRUCTION_START}
-    planned_completions = {project_id for project_id, kind in planned if kind == MilestoneKind.COMPLETION}
-    histories = stage_histories(
-        user,
-        projects.filter(Q(pk__in=cohort.values("pk")) | Q(pk__in=planned_starts | planned_completions)).values("pk"),
-    )
-    arrivals = arrivals_by_project(user, cohort.values("pk"))
 
-    def reached(project_ids, stage) -> int:
-        return sum(1 for pk in project_ids if reached_on(histories.get(pk, []), stage, as_of))
+    # Projects planned to start construction (to complete) in the year, by their milestones due so
+    # far, and how many of them had reached the stage by as_of.
+    def planned(kind: str, stage: str) -> dict:
+        due = Milestone.objects.filter(kind=kind, due_on__gte=start, due_on__lte=until).values("project_id")
+        planned = projects.filter(pk__in=due)
+        return _ratio(planned.filter(has_reached(stage, as_of)).count(), planned.count())
 
-    signed_ids = [row.pk for row in signed]
-    signed_investment = total(row.total_investment for row in signed)
-    with_contract = [row for row in signed if row.contracted_investment is not None]
-    contracted = total(row.contracted_investment for row in with_contract)
-    arrived = total(arrived_by(arrivals.get(row.pk, []), as_of) for row in with_contract)
+    signed_investment = signed["investment"] or ZERO
+    contracted = signed["contracted"] or ZERO
+    arrived = signed["arrived"] or ZERO
     target = InvestmentTarget.objects.filter(year=year).values_list("amount", "note").first()
-    arrived_in_year = total(
-        access.visible(user, CapitalArrival.objects.filter(arrived_on__gte=start, arrived_on__lte=until)).values_list(
-            "amount", flat=True
-        )
-    )
-    started = reached(signed_ids, ProjectStage.CONSTRUCTION)
+    arrived_in_year = access.visible(
+        user, CapitalArrival.objects.filter(arrived_on__gte=start, arrived_on__lte=until)
+    ).aggregate(total=Sum("amount"))["total"]
     return {
         "year": year,
         "as_of": as_of,
-        "signed_projects": len(signed),
+        "signed_projects": signed["count"],
         "signed_investment": signed_investment,
-        "projects_without_investment": sum(1 for row in signed if row.total_investment is None),
-        "projects_over_100m": sum(1 for row in signed if (row.total_investment or 0) >= HUNDRED_MILLION),
-        "projects_over_1b": sum(1 for row in signed if (row.total_investment or 0) >= BILLION),
+        "projects_without_investment": signed["without_investment"],
+        "projects_over_100m": signed["over_100m"],
+        "projects_over_1b": signed["over_1b"],
         "target": target[0] if target else None,
         "target_note": target[1] if target else "",
         "target_completion_rate": rate(signed_investment, target[0]) if target else None,
-        "fulfilment": _ratio(started, len(signed)),
-        "construction_start": _ratio(reached(planned_starts, ProjectStage.CONSTRUCTION), len(planned_starts)),
-        "completion": _ratio(reached(planned_completions, ProjectStage.COMPLETED), len(planned_completions)),
+        "fulfilment": _ratio(signed["started"], signed["count"]),
+        "construction_start": planned(MilestoneKind.CONSTRUCTION_START, ProjectStage.CONSTRUCTION),
+        "completion": planned(MilestoneKind.COMPLETION, ProjectStage.COMPLETED),
         "capital_arrival": {
             "arrived": arrived,
             "contracted": contracted,
-            "projects": len(with_contract),
+            "projects": signed["with_contract"],
             "rate": rate(arrived, contracted),
         },
-        "capital_arrived_in_year": arrived_in_year,
+        "capital_arrived_in_year": arrived_in_year or ZERO,
     }
 
 

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Mapping
 
-from django.db.models import F
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import gettext as _
 
 from ... import access
 from ...api.endpoints.projects import ProjectFilterSet
-from ...models import Project, User
+from ...models import Project, ProjectStageChange, User
 from ...models.choices import ProjectStage
 from ...services import today as local_today
-from .common import StatsInputError, apply_filters, median_days, stage_histories, total
+from .common import ZERO, StatsInputError, apply_filters, histograms, median_days, param_values
 
 FILTERS = ("stage", "company", "industry", "owner", "location", "total_investment__gte", "total_investment__lte")
 STAGES = [*(stage for stage in ProjectStage.values if stage not in ("stalled", "dropped")), "stalled", "dropped"]
@@ -49,64 +48,91 @@ def pipeline_stats(
     today = today or local_today()
     cutoff = today - dt.timedelta(days=stalled_days)
     visible = access.visible(user, Project.objects.all())
-    projects = apply_filters(ProjectFilterSet, visible, params, FILTERS).qs.annotate(
-        since=Coalesce("stage_changed_on", TruncDate("created_at"))
-    )
+    filtered = apply_filters(ProjectFilterSet, visible, params, FILTERS).qs
+    projects = filtered.annotate(since=Coalesce("stage_changed_on", TruncDate("created_at")))
 
-    rows = list(projects.order_by().values_list("pk", "stage", "total_investment", "since", named=True))
-    by_stage = defaultdict(list)
-    for row in rows:
-        by_stage[row.stage].append(row)
-    stays = _completed_stays(stage_histories(user, projects.values("pk")))
-
-    stages = []
-    for stage in STAGES:
-        members = by_stage.get(stage, [])
-        stages.append(
-            {
-                "stage": stage,
-                "label": ProjectStage(stage).label,
-                "projects": len(members),
-                "total_investment": total(row.total_investment for row in members),
-                "projects_without_investment": sum(1 for row in members if row.total_investment is None),
-                "stays": len(stays[stage]),
-                "median_days": median_days(stays[stage]),
-                "median_days_current": median_days([(today - row.since).days for row in members]),
-            }
+    # One row per stage: counts and exact sums by the database, the stalled counted there too.
+    figures = {stage: Figures() for stage in STAGES}
+    sums = (
+        projects.order_by()
+        .values_list("stage")
+        .annotate(
+            count=Count("pk"),
+            investment=Sum("total_investment"),
+            without_investment=Count("pk", filter=Q(total_investment__isnull=True)),
+            stalled=Count("pk", filter=~Q(stage__in=FINAL_STAGES) & Q(since__lt=cutoff)),
         )
-    stalled = [row for row in rows if row.stage not in FINAL_STAGES and row.since < cutoff]
+    )
+    stalled = 0
+    for stage, count, investment, without_investment, stalled_here in sums:
+        figures[stage].add(count, investment, without_investment)
+        stalled += stalled_here
+    # The median days in the stage now, from how many projects entered it on each day: a few
+    # thousand rows whatever the number of projects (the days are counted from ``since``).
+    for stage, since, count in projects.order_by().values_list("stage", "since").annotate(count=Count("pk")):
+        figures[stage].days.append(((today - since).days, count))
+    # The ended stays (``stay_days`` of each move), counted by length. The stays of the projects
+    # the user may see; narrowed to the filtered projects only when a filter narrows them.
+    stays = access.visible(user, ProjectStageChange.objects.filter(stay_days__isnull=False))
+    if any(param_values(params, name) for name in FILTERS):
+        stays = stays.filter(project__in=filtered.values("pk"))
+    stays = histograms(stays.order_by().values_list("to_stage", "stay_days").annotate(count=Count("*")))
+
+    stages = [
+        {
+            "stage": stage,
+            "label": ProjectStage(stage).label,
+            **figures[stage].as_dict(),
+            "stays": sum(count for _days, count in stays.get(stage, [])),
+            "median_days": median_days(stays.get(stage, [])),
+            "median_days_current": median_days(sorted(figures[stage].days)),
+        }
+        for stage in STAGES
+    ]
+    everything = Figures()
+    for stage in figures.values():
+        everything.add(stage.projects, stage.total_investment, stage.projects_without_investment)
     return {
         "stalled_days": stalled_days,
-        "totals": {
-            "projects": len(rows),
-            "total_investment": total(row.total_investment for row in rows),
-            "projects_without_investment": sum(1 for row in rows if row.total_investment is None),
-        },
+        "totals": everything.as_dict(),
         "stages": stages,
-        "stalled_count": len(stalled),
+        "stalled_count": stalled,
         "stalled": _stalled_projects(projects, cutoff, today, stalled_limit),
     }
 
 
-def _completed_stays(histories) -> dict[str, list[int]]:
-    """Days between entering a stage and the next move, for every stay that has ended."""
-    stays: dict[str, list[int]] = defaultdict(list)
-    for moves in histories.values():
-        for (stage, entered_on, _correction), (_next, left_on, _c) in zip(moves, moves[1:], strict=False):
-            stays[stage].append((left_on - entered_on).days)
-    return stays
+class Figures:
+    """The projects of a stage (or of all): how many, their exact total investment, how many
+    have none, and how many share each number of days in the stage."""
+
+    def __init__(self):
+        self.projects, self.total_investment, self.projects_without_investment = 0, ZERO, 0
+        self.days: list[tuple[int, int]] = []
+
+    def add(self, count: int, investment, without_investment: int) -> None:
+        self.projects += count
+        self.total_investment += investment or ZERO
+        self.projects_without_investment += without_investment
+
+    def as_dict(self) -> dict:
+        return {
+            "projects": self.projects,
+            "total_investment": self.total_investment,
+            "projects_without_investment": self.projects_without_investment,
+        }
 
 
 def _stalled_projects(projects, cutoff: dt.date, today: dt.date, limit: int | None) -> list[dict]:
-    """The stalled ones of the (visible) ``projects``, the longest stalled first, at most ``limit``."""
-    stalled = (
-        projects.exclude(stage__in=FINAL_STAGES)
-        .filter(since__lt=cutoff)
-        .select_related("company", "owner")
-        .order_by(F("since").asc(), "id")
-    )
+    """The stalled ones of the (visible) ``projects``, the longest stalled first, at most ``limit``
+    (all when it is None)."""
+    if limit == 0:
+        return []
+    # The page's ids first (sorting only the date and id), then the rows of those ids.
+    order = (F("since").asc(), "id")
+    ids = projects.exclude(stage__in=FINAL_STAGES).filter(since__lt=cutoff).order_by(*order).values("pk")
     if limit is not None:
-        stalled = stalled[:limit]
+        ids = ids[:limit]
+    stalled = projects.filter(pk__in=ids).select_related("company", "owner").order_by(*order)
     return [
         {
             "id": project.pk,

@@ -5,8 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
+from decimal import Decimal
+from typing import NamedTuple
 
-from django.db.models import F
+from django.db import connection
+from django.db.models import Case, Exists, F, OuterRef, Subquery, Value, When
+from django.db.models.functions import ExtractMonth, ExtractQuarter, ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,20 +41,16 @@ class Figures:
         self.contracted_investment = ZERO
         self.projects_without_investment = 0
 
-    def add(self, row) -> None:
-        self.agreements += 1
-        if row.amount is None:
-            self.agreements_without_amount += 1
-        else:
-            self.amount += row.amount
-        if row.project_id is not None and row.id == row.first_id:
-            self.projects += 1
-            if row.total_investment is None:
-                self.projects_without_investment += 1
-            else:
-                self.total_investment += row.total_investment
-            if row.contracted_investment is not None:
-                self.contracted_investment += row.contracted_investment
+    def add(self, row: Sums) -> None:
+        """Add the sums of some signings; their projects count when they are first signings."""
+        self.agreements += row.agreements
+        self.amount += row.amount
+        self.agreements_without_amount += row.agreements_without_amount
+        if row.first:
+            self.projects += row.projects
+            self.total_investment += row.total_investment
+            self.contracted_investment += row.contracted_investment
+            self.projects_without_investment += row.projects_without_investment
 
     def as_dict(self) -> dict:
         return {
@@ -80,7 +80,7 @@ def signed_stats(
     """
     if group_by not in GROUP_BY:
         raise StatsInputError({"group_by": [_("未知的分组：%(value)s。 Unknown grouping.") % {"value": group_by}]})
-    if not 1 <= top <= MAX_TOP:
+    if not 0 <= top <= MAX_TOP:  # 0: no largest projects (the admin's dashboard)
         raise StatsInputError(
             {"top": [_("须在 1 到 %(max)s 之间。 Must be between 1 and %(max)s.") % {"max": MAX_TOP}]}
         )
@@ -97,92 +97,152 @@ def signed_stats(
             ProjectFilterSet, access.visible(user, Project.objects.all()), params, PROJECT_FILTERS
         ).qs
         agreements = agreements.filter(project__in=projects.values("pk"))
-    # The first signing is found among all signings of the project, not only the filtered ones:
-    # a project signed before the range and again in it was signed before, and counts there.
-    agreements = agreements.annotate(first_id=first_signing("id", "project_id", requested or COUNTED_STATUSES))
     date_range = (
         agreement_filters.form.cleaned_data.get("signed_on__gte"),
         agreement_filters.form.cleaned_data.get("signed_on__lte"),
     )
+    # The first signing is found among all signings of the project, not only the filtered ones:
+    # a project signed before the range and again in it was signed before, and counts there.
+    first = first_signing(requested or COUNTED_STATUSES)
+    agreements = agreements.annotate(first=Case(When(first, then=Value(1)), default=Value(0)))
 
-    rows = list(
-        agreements.annotate(
-            location=F("project__location"),
-            owner_id=F("project__owner_id"),
-            total_investment=F("project__total_investment"),
-            contracted_investment=F("project__contracted_investment"),
-        )
-        .order_by("signed_on", "id")
-        .values_list(
-            "id",
-            "signed_on",
-            "amount",
-            "meeting_id",
-            "project_id",
-            "first_id",
-            "location",
-            "owner_id",
-            "total_investment",
-            "contracted_investment",
-            named=True,
-        )
-    )
-    totals = Figures()
-    groups: dict = defaultdict(Figures)
-    keys_of = _grouper(group_by, agreements)
-    for row in rows:
-        totals.add(row)
-        for key in keys_of(row):
-            groups[key].add(row)
-
+    groups, totals = _sums(agreements, group_by)
     return {
         "group_by": group_by,
         "totals": totals.as_dict(),
-        "groups": _ordered_groups(group_by, groups, rows, date_range),
-        "top_projects": _top_projects(user, agreements, rows, top),
+        "groups": _ordered_groups(group_by, groups, date_range),
+        "top_projects": _top_projects(user, agreements.filter(first), top),
     }
 
 
 # Groupings -------------------------------------------------------------------------------------
 
 
-def _grouper(group_by: str, agreements):
-    """A function giving the group keys of an agreement row (several for industries)."""
-    if group_by == "month":
-        return lambda row: [(row.signed_on.year, row.signed_on.month)]
-    if group_by == "quarter":
-        return lambda row: [(row.signed_on.year, (row.signed_on.month - 1) // 3 + 1)]
-    if group_by == "meeting":
-        return lambda row: [row.meeting_id]
-    if group_by == "owner":
-        return lambda row: [row.owner_id]
-    if group_by == "location":
-        return lambda row: [row.location or None]
-    industries = _project_industries(agreements.values("project_id"), top=group_by == "top_industry")
-    return lambda row: industries.get(row.project_id) or [None]
+class Sums(NamedTuple):
+    """The sums of the signings of one group that are (or are not) their projects' first."""
+
+    first: bool
+    agreements: int
+    amount: Decimal
+    agreements_without_amount: int
+    projects: int
+    total_investment: Decimal
+    contracted_investment: Decimal
+    projects_without_investment: int
 
 
-def _project_industries(project_ids, *, top: bool) -> dict[int, list[int]]:
-    """Each project's industries (or the top of their trees), in one query (two for the tops)."""
-    through = Project.industries.through
-    links = through.objects.filter(project_id__in=project_ids).values_list("project_id", "industry_id")
-    if top:
-        parents = dict(Industry.objects.values_list("pk", "parent_id"))
-    found: dict[int, list[int]] = defaultdict(list)
-    for project_id, industry_id in links.order_by("project_id", "industry_id"):
-        if top:
-            seen = set()
-            while parents.get(industry_id) is not None and industry_id not in seen:
-                seen.add(industry_id)
-                industry_id = parents[industry_id]
-        if industry_id not in found[project_id]:
-            found[project_id].append(industry_id)
-    return found
+# The group keys of a signing, by grouping (the industries are joined in ``_sums``).
+KEYS = {
+    "month": {"k1": ExtractYear("signed_on"), "k2": ExtractMonth("signed_on")},
+    "quarter": {"k1": ExtractYear("signed_on"), "k2": ExtractQuarter("signed_on")},
+    "meeting": {"k1": F("meeting_id")},
+    "owner": {"k1": F("project__owner_id")},
+    "location": {"k1": F("project__location")},
+}
 
 
-def _ordered_groups(group_by: str, groups: dict, rows, date_range) -> list[dict]:
+def _sums(agreements, group_by: str) -> tuple[dict, Figures]:
+    """Each group's figures, and the totals, of the ``agreements`` (annotated with ``first``),
+    summed by the database in one statement: four rows per group at most, whatever the number of
+    signings.
+
+    The signings are read by their queryset (filters, read rule, first signings); the grouping
+    around it is plain SQL, because a project's industries are a set: a signing counts once under
+    each of them, and once under a chain however many of its links the project has. So the totals
+    are summed apart from the groups, over the signings read once.
+    """
+    keys = KEYS.get(group_by, {})
+    inner = agreements.order_by().values(
+        **keys,
+        first_flag=F("first"),
+        money=F("amount"),
+        investment=F("project__total_investment"),
+        contracted=F("project__contracted_investment"),
+        project_ref=F("project_id"),
+    )
+    sql, params = inner.query.sql_with_params()
+    columns = [f"a.{name}" for name in keys] or ["NULL"]
+    join, join_params = "", ()
+    if group_by in ("industry", "top_industry"):
+        join, join_params = _industry_join(top=group_by == "top_industry")
+        columns = ["i.k1"]
+    nothing = ", ".join("NULL" for _ in columns)
+    figures = (
+        "a.first_flag, COUNT(*), SUM(a.money), SUM(CASE WHEN a.money IS NULL THEN 1 ELSE 0 END), "
+        "SUM(a.investment), SUM(a.contracted), SUM(CASE WHEN a.investment IS NULL THEN 1 ELSE 0 END)"
+    )
+    group = ", ".join(columns)
+    statement = (
+        f"WITH a AS ({sql}) "
+        f"SELECT 1, {group}, {figures} FROM a {join} GROUP BY {group}, a.first_flag "
+        f"UNION ALL SELECT 0, {nothing}, {figures} FROM a GROUP BY a.first_flag"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, (*params, *join_params))
+        found = cursor.fetchall()
+    groups: dict = defaultdict(Figures)
+    totals = Figures()
+    width = len(columns)
+    for grouped, *row in found:
+        first, count, amount, without_amount, investment, contracted, without_investment = row[width:]
+        sums = Sums(
+            bool(first),
+            count,
+            money(amount),
+            int(without_amount),
+            count,
+            money(investment),
+            money(contracted),
+            int(without_investment),
+        )
+        (groups[_key(group_by, row[:width])] if grouped else totals).add(sums)
+    return groups, totals
+
+
+def _key(group_by: str, values: tuple):
+    """A group's key as the groupings name it: (year, number) for periods, None for none."""
     if group_by in ("month", "quarter"):
-        for key in _periods(group_by, rows, date_range):
+        return (int(values[0]), int(values[1]))
+    return values[0] or None  # a blank location is no location
+
+
+def _industry_join(*, top: bool) -> tuple[str, tuple]:
+    """The join of each signing's project to its industries (or the tops of their trees), each
+    once: ``i.k1`` is the industry, NULL for a project with none."""
+    through = Project.industries.through._meta
+    table = connection.ops.quote_name(through.db_table)
+    key, params = "industry_id", ()
+    if top:
+        tops = _tops()
+        if tops:
+            key = "CASE industry_id " + " ".join("WHEN %s THEN %s" for _ in tops) + " END"
+            params = tuple(value for pair in tops.items() for value in pair)
+    return f"LEFT JOIN (SELECT DISTINCT project_id, {key} AS k1 FROM {table}) i ON i.project_id = a.project_ref", params
+
+
+def _tops() -> dict[int, int]:
+    """Every industry's top of its tree (itself for a top)."""
+    parents = dict(Industry.objects.values_list("pk", "parent_id"))
+    tops = {}
+    for industry_id in parents:
+        top, seen = industry_id, set()
+        while parents.get(top) is not None and top not in seen:
+            seen.add(top)
+            top = parents[top]
+        tops[industry_id] = top
+    return tops
+
+
+def money(value) -> Decimal:
+    """A sum read from the database as exact yuan (SQLite answers a float, or None for no rows)."""
+    if value is None:
+        return ZERO
+    return value if isinstance(value, Decimal) else Decimal(str(value)).quantize(ZERO)
+
+
+def _ordered_groups(group_by: str, groups: dict, date_range) -> list[dict]:
+    if group_by in ("month", "quarter"):
+        for key in _periods(group_by, list(groups), date_range):
             groups.setdefault(key, Figures())
         return [{**_period_label(group_by, key), **groups[key].as_dict()} for key in sorted(groups)]
     labels = _labels(group_by, [key for key in groups if key is not None])
@@ -233,23 +293,23 @@ def _period_of(group_by: str, day: dt.date) -> tuple[int, int]:
     return (day.year, day.month) if group_by == "month" else (day.year, (day.month - 1) // 3 + 1)
 
 
-def _periods(group_by: str, rows, date_range) -> list[tuple[int, int]]:
+def _periods(group_by: str, found: list[tuple[int, int]], date_range) -> list[tuple[int, int]]:
     """Every month (quarter) from the range's start to its end, so that empty ones show as zeros.
 
-    An open end of the range is the first (last) signing found.
+    An open end of the range is the first (last) period with signings (``found``).
     """
-    found = [row.signed_on for row in rows]
-    start = date_range[0] or (min(found) if found else None)
-    end = date_range[1] or (max(found) if found else None)
-    if start is None or end is None or start > end:
+    if date_range[0] and date_range[1] and date_range[0] > date_range[1]:
         return []
-    first, last = _period_of(group_by, start), _period_of(group_by, end)
+    first = _period_of(group_by, date_range[0]) if date_range[0] else min(found, default=None)
+    last = _period_of(group_by, date_range[1]) if date_range[1] else max(found, default=None)
+    if first is None or last is None or first > last:
+        return []
     per_year = 12 if group_by == "month" else 4
     count = (last[0] - first[0]) * per_year + last[1] - first[1] + 1
     if count > MAX_FILLED_PERIODS:
         if not found:
             return []
-        first, last = _period_of(group_by, min(found)), _period_of(group_by, max(found))
+        first, last = min(found), max(found)
     periods, current = [], first
     while current <= last:
         periods.append(current)
@@ -261,14 +321,17 @@ def _periods(group_by: str, rows, date_range) -> list[tuple[int, int]]:
 # The largest projects ----------------------------------------------------------------------------
 
 
-def _top_projects(user: User, agreements, rows, top: int) -> list[dict]:
-    """The largest projects first signed in the range that ``user`` may see, by total investment."""
-    first_signing_of = {row.project_id: row for row in rows if row.project_id and row.id == row.first_id}
-    projects = (
-        access.visible(user, Project.objects.all())
-        .filter(pk__in=agreements.filter(id=F("first_id")).values("project_id"))
+def _top_projects(user: User, first_signings, top: int) -> list[dict]:
+    """The largest projects first signed in the range that ``user`` may see, by total investment,
+    unknown last: ``first_signings`` are the filtered signings that are their projects' first.
+    On PostgreSQL the database walks the projects from the largest (project_largest_idx) and
+    stops at the ``top``-th."""
+    signed_here = first_signings.filter(project_id=OuterRef("pk"))
+    found = (
+        access.visible(user, Project.objects.filter(Exists(signed_here)))
+        .annotate(signed_on=Subquery(signed_here.values("signed_on")[:1]))
         .select_related("company", "owner")
-        .order_by(F("total_investment").desc(nulls_last=True), "-id")[:top]
+        .order_by(F("total_investment").desc(nulls_last=True), F("id").desc())[:top]
     )
     return [
         {
@@ -280,7 +343,7 @@ def _top_projects(user: User, agreements, rows, top: int) -> list[dict]:
             "stage": project.stage,
             "stage_display": project.get_stage_display(),
             "total_investment": project.total_investment,
-            "signed_on": first_signing_of[project.pk].signed_on if project.pk in first_signing_of else None,
+            "signed_on": project.signed_on,
         }
-        for project in projects
+        for project in found
     ]
