@@ -1,4 +1,5 @@
-"""The benchmark of docs/performance.md: every list endpoint against its raw-SQL floor, in one process.
+"""The benchmark of docs/performance.md: every list endpoint against its raw-SQL floor, and every
+report against its own SQL replayed, in one process.
 
 Everything is compared within the same run (ratios, medians of interleaved rounds), because the
 machine is shared and absolute milliseconds mean little from one run to the next.
@@ -11,6 +12,8 @@ from dataclasses import dataclass, field
 
 import orjson
 from django.db import connection
+from django.db.models import Count
+from django.db.models.functions import ExtractYear
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -21,13 +24,16 @@ from .floors import Floor, floor_connection, floor_for
 from .parts import import_benchmark, machine_info, scale_info, sweep_benchmark, timed
 from .throughput import throughput_benchmark
 
-STATS = ["stats-signed", "stats-pipeline", "stats-kpis"]
 BENCH_USER = "bench-manager"
 PAGE_SIZE = 50
 DEEP_PAGE = 1000
-# A stats report slower than this is measured in this many rounds only.
+# A report slower than this is measured in this many rounds only.
 STATS_SLOW_SECONDS = 1.0
 STATS_SLOW_ROUNDS = 3
+# The statements of a request's authentication (the token; the session, its user and the admin's
+# permissions): not the report's own SQL, so not part of its floor.
+AUTHENTICATION = ('"authtoken_token"', '"django_session"', '"auth_permission"')
+SESSION_USER = 'SELECT "crm_user"."id", "crm_user"."password",'
 
 
 @dataclass
@@ -70,9 +76,38 @@ class EndpointResult:
 
 
 @dataclass
+class ReportResult:
+    """One report at the scale of this database: its own timings against its floor (the report's
+    own SQL replayed on a connection of its own, and its answer written with orjson)."""
+
+    name: str
+    url: str
+    subject: str = ""  # which meeting, partner or year it is about, on this database's data
+    queries: int = 0
+    api: list[float] = field(default_factory=list)
+    floor: list[float] = field(default_factory=list)
+    note: str = ""
+
+    @staticmethod
+    def median(values):
+        return statistics.median(values) if values else None
+
+    @property
+    def ratio(self):
+        api, floor = self.median(self.api), self.median(self.floor)
+        return api / floor if api and floor else None
+
+
+@dataclass
 class Report:
     rounds: int
     endpoints: list[EndpointResult] = field(default_factory=list)
+    reports: list[ReportResult] = field(default_factory=list)
+    # The same reports on the small database (perf/bench/scales.py): its data and its results;
+    # the two scales' names in the tables (small, large).
+    small_scale: dict = field(default_factory=dict)
+    small_reports: list[ReportResult] = field(default_factory=list)
+    scale_names: tuple[str, str] = ("the small database", "this database")
     sweep: dict = field(default_factory=dict)
     xlsx_import: dict = field(default_factory=dict)
     throughput: list[dict] = field(default_factory=list)
@@ -103,9 +138,10 @@ def bench_user():
 
     from crm.models import User
 
-    # No email address: as a manager it would otherwise get a digest of every escalation.
+    # No email address: as a manager it would otherwise get a digest of every escalation. Staff,
+    # as anyone with a role is (crm/admin/users.py): the dashboard is the admin's index page.
     user, _ = User.objects.update_or_create(
-        username=BENCH_USER, defaults={"full_name": "基准测试", "email": "", "is_active": True}
+        username=BENCH_USER, defaults={"full_name": "基准测试", "email": "", "is_active": True, "is_staff": True}
     )
     user.groups.add(Group.objects.get_or_create(name="manager")[0])
     token, _ = Token.objects.get_or_create(user=user)
@@ -121,6 +157,41 @@ def list_endpoints():
     return found
 
 
+def report_requests() -> list[tuple[str, str, str, bool]]:
+    """(name, url, subject, by session) of every report, on this database's data: the KPIs of the
+    year with the most signings, the outcomes of the meeting with the most agreements, the
+    timeline and briefing of the partner with the most projects, and the dashboard (the admin's
+    index page, read with a session rather than a token)."""
+    from crm.models import Agreement, Company, Meeting
+
+    found = [
+        ("signed by month", reverse("stats-signed"), "", False),
+        ("signed by industry", reverse("stats-signed") + "?group_by=industry", "", False),
+        ("pipeline", reverse("stats-pipeline"), "", False),
+    ]
+    busiest = (
+        Agreement.objects.annotate(year=ExtractYear("signed_on"))
+        .values("year")
+        .annotate(signings=Count("id"))
+        .order_by("-signings", "-year")
+        .first()
+    )
+    if busiest:
+        subject = f"{busiest['year']}: {busiest['signings']:,} agreements"
+        found.append(("KPIs", f"{reverse('stats-kpis')}?year={busiest['year']}", subject, False))
+    meeting = Meeting.objects.annotate(signings=Count("agreements")).order_by("-signings", "id").first()
+    if meeting:
+        subject = f"meeting {meeting.pk}: {meeting.signings} agreements"
+        found.append(("event outcomes", reverse("stats-event", args=[meeting.pk]), subject, False))
+    company = Company.objects.annotate(project_count=Count("projects")).order_by("-project_count", "id").first()
+    if company:
+        subject = f"partner {company.pk}: {company.project_count} projects"
+        found.append(("timeline", reverse("company-timeline", args=[company.pk]), subject, False))
+        found.append(("briefing", reverse("company-briefing", args=[company.pk]), subject, False))
+    found.append(("dashboard", reverse("admin:index"), "", True))
+    return found
+
+
 def run(
     *,
     rounds: int = 50,
@@ -129,16 +200,19 @@ def run(
     do_throughput: bool = True,
     do_sweep: bool = True,
     do_lists: bool = True,
+    do_reports: bool = True,
     log=print,
 ) -> Report:
     user, token = bench_user()
     client = Client(HTTP_AUTHORIZATION=f"Token {token}", raise_request_exception=False)
+    session = Client(raise_request_exception=False)
+    session.force_login(user)
     report = Report(rounds=rounds, machine=machine_info(), scale=scale_info())
     floor_db = floor_connection() if connection.vendor == "postgresql" else None
     cursor = floor_db.cursor() if floor_db else None
     results: list[tuple[EndpointResult, Floor | None]] = []
 
-    for name, url, floor in list_endpoints():
+    for name, url, floor in list_endpoints() if do_lists else ():
         result = EndpointResult(name, url)
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
@@ -175,30 +249,40 @@ def run(
         report.endpoints.append(result)
         log(f"  {name}: {result.rows} rows, {result.queries} queries, same JSON: {result.same_json}")
 
-    stats = []
-    if not do_lists:
-        rounds, report.endpoints = 0, []
-    for name in STATS if do_lists else ():
-        url = reverse(name)
+    reports = []
+    for name, url, subject, by_session in report_requests() if do_reports else ():
+        reader = session if by_session else client
+        result = ReportResult(name, url, subject)
         with CaptureQueriesContext(connection) as queries:
-            response = client.get(url)
-        result = EndpointResult(name.replace("-", "/") + "/", url, queries=len(queries))
+            response = reader.get(url)
+        result.queries = len(queries)
+        if response.status_code != 200:
+            result.note = f"HTTP {response.status_code}"
+        elif floor_db is None:
+            result.note = "no floor on this database"
         replay = [
             q["sql"]
             for q in queries.captured_queries
-            if q["sql"].lstrip().upper().startswith(("SELECT", "WITH")) and "authtoken_token" not in q["sql"]
+            if q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))
+            and not any(table in q["sql"] for table in AUTHENTICATION)
+            and not q["sql"].startswith(SESSION_USER)
         ]
-        data = response.json() if response.status_code == 200 else None
-        result.same_json = True if data is not None else None
-        result.note = "floor: the view's own SQL replayed + orjson" if floor_db else "no floor on this database"
-        stats.append((result, replay, data))
-        report.endpoints.append(result)
+        answer = None
+        if response.status_code == 200:
+            # What the floor writes: the report's JSON, or the dashboard's page as one string.
+            answer = response.content.decode() if by_session else response.json()
+        reports.append((result, reader, replay, answer))
+        report.reports.append(result)
+        log(f"  {name}: {result.queries} queries{f', {result.note}' if result.note else ''}")
 
+    if not results and not reports:
+        rounds = 0
     log(f"  {rounds} rounds…")
     me = reverse("auth-me")
     for round_number in range(rounds):
         report.baseline.append(timed(lambda: client.get(me))[0])
-        order = results[round_number % len(results) :] + results[: round_number % len(results)]
+        shift = round_number % len(results) if results else 0
+        order = results[shift:] + results[:shift]
         for result, floor in order:
             result.api.append(timed(lambda r=result: client.get(r.url))[0])
             if floor is not None:
@@ -211,12 +295,14 @@ def run(
                     result.api_deep.append(result.api_jump[-1])
                 if floor is not None:
                     result.floor_deep.append(timed(lambda f=floor, r=result: f.page(cursor, r.deep_page, PAGE_SIZE))[0])
-        for result, replay, data in stats:
+        for result, reader, replay, answer in reports:
+            if answer is None:
+                continue  # the report failed (its note says how)
             if round_number >= STATS_SLOW_ROUNDS and result.api and min(result.api) > STATS_SLOW_SECONDS:
                 continue  # a report that takes seconds: a few rounds are enough (the doc says so)
-            result.api.append(timed(lambda r=result: client.get(r.url))[0])
-            if cursor is not None and data is not None:
-                result.floor.append(timed(lambda q=replay, d=data: _replay(cursor, q, d))[0])
+            result.api.append(timed(lambda r=result, c=reader: c.get(r.url))[0])
+            if cursor is not None:
+                result.floor.append(timed(lambda q=replay, a=answer: _replay(cursor, q, a))[0])
 
     # A part that fails is reported as failed; it never loses the measurements of the others.
     if do_sweep:

@@ -16,6 +16,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 QUERY_BUDGET = 3  # the token with its user and roles, the page with its count, many-to-many ids
 GROSS_RATIO = 10.0  # net of the fixed request cost; see docs/performance.md "CI"
+REPORTS = {
+    "signed by month", "signed by industry", "pipeline", "KPIs", "event outcomes", "timeline", "briefing", "dashboard",
+}  # fmt: skip
 KNOWN_LISTS = {
     "users", "industries", "companies", "contacts", "trips", "meetings", "requests", "agreements", "projects",
     "capital-arrivals", "milestones", "tasks", "reminders", "targets", "webhooks",
@@ -32,29 +35,29 @@ def report(django_db_blocker, django_db_setup):
             call_command("flush", interactive=False, verbosity=0)
 
 
-def lists(report):
-    return [e for e in report.endpoints if not e.name.startswith("stats")]
-
-
-def test_it_measures_every_list_of_the_router_and_the_stats(report):
+def test_it_measures_every_list_of_the_router_and_every_report(report):
     names = {e.name for e in report.endpoints}
     assert {prefix for prefix, _, _ in router.registry} <= names
-    assert {"stats/signed/", "stats/pipeline/", "stats/kpis/"} <= names
-    for endpoint in report.endpoints:
+    assert REPORTS == {r.name for r in report.reports}
+    for endpoint in [*report.endpoints, *report.reports]:
         assert endpoint.note.startswith("HTTP") is False, f"{endpoint.url}: {endpoint.note}"
         assert len(endpoint.api) >= 3, endpoint.url
+    if connection.vendor == "postgresql":
+        assert all(len(r.floor) == len(r.api) for r in report.reports)
 
 
 def test_every_list_stays_within_its_query_budget_on_page_1_and_deep(report):
-    over = {e.url: (e.queries, e.queries_deep) for e in lists(report) if max(e.queries, e.queries_deep) > QUERY_BUDGET}
+    over = {
+        e.url: (e.queries, e.queries_deep) for e in report.endpoints if max(e.queries, e.queries_deep) > QUERY_BUDGET
+    }
     assert not over, over
 
 
 def test_deep_pages_were_measured_where_the_data_has_them(report):
-    deep = {e.name: e.deep_page for e in lists(report) if e.deep_page > 1}
+    deep = {e.name: e.deep_page for e in report.endpoints if e.deep_page > 1}
     # Scale 1: 10,000 milestones, 5,000 tasks, 1,000 projects at 50 a page.
     assert deep["milestones"] == 199 and deep["tasks"] == 99 and deep["projects"] == 19, deep
-    for endpoint in lists(report):
+    for endpoint in report.endpoints:
         if endpoint.deep_page > 1:
             assert len(endpoint.api_deep) == len(endpoint.api), endpoint.url
 
@@ -62,11 +65,11 @@ def test_deep_pages_were_measured_where_the_data_has_them(report):
 def test_every_list_is_within_10x_of_its_raw_sql_floor_with_the_same_json(report):
     if connection.vendor != "postgresql":
         # The floors are PostgreSQL SQL: on SQLite the run has none, and says so.
-        assert all(e.floor == [] and e.ratio is None for e in lists(report))
+        assert all(e.floor == [] and e.ratio is None for e in report.endpoints)
         return
-    floors = {e.name for e in lists(report) if e.floor}
+    floors = {e.name for e in report.endpoints if e.floor}
     assert KNOWN_LISTS <= floors, KNOWN_LISTS - floors
-    for endpoint in lists(report):
+    for endpoint in report.endpoints:
         if not endpoint.floor:
             continue
         assert endpoint.same_json, f"{endpoint.url}: {endpoint.note}"
