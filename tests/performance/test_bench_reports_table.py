@@ -36,7 +36,8 @@ def made_up_report() -> Report:
     return report
 
 
-def test_the_table_gives_both_scales_the_ratio_the_floor_and_the_verdict():
+def test_the_table_gives_both_scales_the_ratio_the_floor_and_the_verdict(monkeypatch):
+    monkeypatch.delitem(tables.PLANS, "KPIs", raising=False)
     rows = {line.split(" `")[0].strip("| "): line for line in tables.reports_table(made_up_report()) if "`/" in line}
     assert rows["pipeline"].split(" | ")[1:9] == ["40.0", "160.0", "4.0×", "100.0", "3.3×", "1.6×", "4", "✅"]
     kpis = rows["KPIs"].split(" | ")
@@ -46,6 +47,7 @@ def test_the_table_gives_both_scales_the_ratio_the_floor_and_the_verdict():
 
 
 def test_a_report_that_grows_tenfold_is_named_under_the_table_with_its_plan(monkeypatch):
+    monkeypatch.delitem(tables.PLANS, "KPIs", raising=False)
     text = "\n".join(tables.reports_table(made_up_report()))
     assert "- KPIs: no plan written yet (PLANS, perf/bench/report.py)." in text
     assert "- KPIs: at scale 100, 2025: 7,967 agreements; at scale 10, 2023: 882 agreements" in text
