@@ -49,7 +49,9 @@ client: $(STAMP) $(CLIENT)/node_modules/.package-lock.json
 	cd $(CLIENT) && npm run --silent generate -- build/openapi.json && node_modules/.bin/tsc --strict -p tsconfig.json
 
 # The benchmark of docs/performance.md, on the PostgreSQL database DATABASE_URL names (scale 100 is
-# generated first when it is empty: 2.4 million rows). Tables go into docs/performance.md.
+# generated first when it is empty: 2.4 million rows), and the reports also on a scale-10 database
+# beside it (DATABASE_URL's name + "_scale10", created and generated when missing). Tables go into
+# docs/performance.md.
 .PHONY: bench
 BENCH_ARGS ?= --scale 100 --rounds 50 --write docs/performance.md
 bench: $(STAMP)
