@@ -118,3 +118,31 @@ def test_prepared_statements_are_on_unless_turned_off(value, expected):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == expected
+
+
+@pytest.mark.django_db
+def test_postgresql_sessions_sort_in_memory_and_compile_nothing():
+    """The reports group and sort tens of thousands of rows: each PostgreSQL session gets
+    DB_WORK_MEM (32 MB) for a sort or hash, and no JIT (its compiling cost more than the reports'
+    milliseconds). SQLite has neither setting."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        assert connection.vendor == "sqlite"
+        assert "options" not in connection.settings_dict["OPTIONS"]
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        assert cursor.fetchone()[0] == "32MB"
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+
+
+def test_the_work_mem_of_postgresql_sessions_is_a_setting():
+    result = load_settings(
+        "DATABASES['default']['OPTIONS']['options']",
+        DATABASE_URL="postgres://crm@127.0.0.1:5432/crm",
+        DB_WORK_MEM="64MB",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "-c work_mem=64MB -c jit=off" in result.stdout.strip().splitlines()[-1]
