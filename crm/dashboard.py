@@ -68,7 +68,7 @@ def projects_by_stage(user) -> list[Bar]:
             # Unknown when no project of the stage has an amount yet, rather than a misleading 0.
             amount=row["total_investment"] if row["projects_without_investment"] < row["projects"] else None,
         )
-        for row in pipeline_stats(user=user, stalled_limit=0)["stages"]
+        for row in pipeline_stats(user=user, stalled_limit=0, medians=False)["stages"]
     ]
     return _scale(bars, "count")
 

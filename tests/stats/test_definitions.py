@@ -184,3 +184,18 @@ def test_a_project_signed_without_an_agreement_is_not_a_signing(api):
     # recorded at 签约 without an agreement: the stage alone does not make it a signed project
     project("只有阶段的项目", history=[("negotiating", "2024-01-01"), ("signed", "2024-02-01")], total_investment=10**8)
     assert api.get("/api/v1/stats/kpis/?year=2024").json()["signed_projects"] == 0
+
+
+def test_the_pipeline_without_medians_has_the_same_counts_and_sums(world, manager):
+    """The dashboard asks for the counts and amounts only: the same figures, no days read."""
+    full = pipeline_stats(user=manager, stalled_limit=0)
+    light = pipeline_stats(user=manager, stalled_limit=0, medians=False)
+    assert light["totals"] == full["totals"] and light["stalled_count"] == full["stalled_count"]
+    figures = ("stage", "projects", "total_investment", "projects_without_investment")
+    assert [{k: row[k] for k in figures} for row in light["stages"]] == [
+        {k: row[k] for k in figures} for row in full["stages"]
+    ]
+    assert any(row["stays"] for row in full["stages"])
+    assert all(row["stays"] is None and row["median_days"] is None for row in light["stages"])
+    assert all(row["median_days_current"] is None for row in light["stages"])
+    assert light["stalled"] == []

@@ -11,11 +11,22 @@ from ... import access
 from ...models import Meeting, Project, User
 from ...models.choices import ProjectStage
 from ...services import today as local_today
-from .common import ZERO, add_months, arrived_by, first_signing, rate, reached_on, signings, total
+from .common import (
+    ZERO,
+    add_months,
+    arrived_by,
+    first_signing,
+    planned_for_their_values,
+    rate,
+    reached_on,
+    signings,
+    total,
+)
 
 CHECKPOINT_MONTHS = (6, 12, 24)
 
 
+@planned_for_their_values
 def event_outcomes(*, user: User, meeting: Meeting, today: dt.date | None = None) -> dict:
     """The signings at ``meeting`` and what their projects had become at each checkpoint.
 

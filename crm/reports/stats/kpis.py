@@ -20,11 +20,13 @@ from .common import (
     arrived_by,
     first_signing,
     has_reached,
+    planned_for_their_values,
     rate,
     signings,
 )
 
 
+@planned_for_their_values
 def kpis(*, user: User, year: int, as_of: dt.date | None = None, today: dt.date | None = None) -> dict:
     """The assessment figures of ``year``, counted on or before ``as_of``.
 

@@ -14,7 +14,15 @@ from ...api.endpoints.projects import ProjectFilterSet
 from ...models import Project, ProjectStageChange, User
 from ...models.choices import ProjectStage
 from ...services import today as local_today
-from .common import ZERO, StatsInputError, apply_filters, histograms, median_days, param_values
+from .common import (
+    ZERO,
+    StatsInputError,
+    apply_filters,
+    histograms,
+    median_days,
+    param_values,
+    planned_for_their_values,
+)
 
 FILTERS = ("stage", "company", "industry", "owner", "location", "total_investment__gte", "total_investment__lte")
 STAGES = [*(stage for stage in ProjectStage.values if stage not in ("stalled", "dropped")), "stalled", "dropped"]
@@ -26,6 +34,7 @@ DEFAULT_STALLED_DAYS, MAX_STALLED_DAYS = 180, 3650
 DEFAULT_STALLED_LIMIT, MAX_STALLED_LIMIT = 100, 1000
 
 
+@planned_for_their_values
 def pipeline_stats(
     *,
     user: User,
@@ -33,13 +42,15 @@ def pipeline_stats(
     stalled_days: int = DEFAULT_STALLED_DAYS,
     stalled_limit: int | None = None,
     today: dt.date | None = None,
+    medians: bool = True,
 ) -> dict:
     """Every stage with its projects, their total investment and the median days spent in it.
 
     Only the projects ``user`` may see are read (managers see all). ``stalled`` names those that
     have been in a stage other than full production or dropped for more than ``stalled_days``
     (the longest stalled ``stalled_limit`` of them, or all when it is ``None``); ``stalled_count``
-    counts them all.
+    counts them all. ``medians=False`` leaves the days out (None), as the dashboard, which draws
+    the counts and amounts only, asks.
     """
     if not 1 <= stalled_days <= MAX_STALLED_DAYS:
         raise StatsInputError(
@@ -67,23 +78,25 @@ def pipeline_stats(
     for stage, count, investment, without_investment, stalled_here in sums:
         figures[stage].add(count, investment, without_investment)
         stalled += stalled_here
-    # The median days in the stage now, from how many projects entered it on each day: a few
-    # thousand rows whatever the number of projects (the days are counted from ``since``).
-    for stage, since, count in projects.order_by().values_list("stage", "since").annotate(count=Count("pk")):
-        figures[stage].days.append(((today - since).days, count))
-    # The ended stays (``stay_days`` of each move), counted by length. The stays of the projects
-    # the user may see; narrowed to the filtered projects only when a filter narrows them.
-    stays = access.visible(user, ProjectStageChange.objects.filter(stay_days__isnull=False))
-    if any(param_values(params, name) for name in FILTERS):
-        stays = stays.filter(project__in=filtered.values("pk"))
-    stays = histograms(stays.order_by().values_list("to_stage", "stay_days").annotate(count=Count("*")))
+    stays: dict = {}
+    if medians:
+        # The median days in the stage now, from how many projects entered it on each day: a few
+        # thousand rows whatever the number of projects (the days are counted from ``since``).
+        for stage, since, count in projects.order_by().values_list("stage", "since").annotate(count=Count("pk")):
+            figures[stage].days.append(((today - since).days, count))
+        # The ended stays (``stay_days`` of each move), counted by length. The stays of the
+        # projects the user may see; narrowed to the filtered projects when a filter narrows them.
+        ended = access.visible(user, ProjectStageChange.objects.filter(stay_days__isnull=False))
+        if any(param_values(params, name) for name in FILTERS):
+            ended = ended.filter(project__in=filtered.values("pk"))
+        stays = histograms(ended.order_by().values_list("to_stage", "stay_days").annotate(count=Count("*")))
 
     stages = [
         {
             "stage": stage,
             "label": ProjectStage(stage).label,
             **figures[stage].as_dict(),
-            "stays": sum(count for _days, count in stays.get(stage, [])),
+            "stays": sum(count for _days, count in stays.get(stage, [])) if medians else None,
             "median_days": median_days(stays.get(stage, [])),
             "median_days_current": median_days(sorted(figures[stage].days)),
         }

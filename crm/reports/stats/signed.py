@@ -18,7 +18,15 @@ from ... import access
 from ...api.endpoints.agreements import AgreementFilterSet
 from ...api.endpoints.projects import ProjectFilterSet
 from ...models import Agreement, Industry, Meeting, Project, User
-from .common import COUNTED_STATUSES, ZERO, StatsInputError, apply_filters, first_signing, param_values
+from .common import (
+    COUNTED_STATUSES,
+    ZERO,
+    StatsInputError,
+    apply_filters,
+    first_signing,
+    param_values,
+    planned_for_their_values,
+)
 
 GROUP_BY = ("industry", "top_industry", "location", "month", "quarter", "meeting", "owner")
 AGREEMENT_FILTERS = ("signed_on__gte", "signed_on__lte", "kind", "status", "company", "meeting")
@@ -64,6 +72,7 @@ class Figures:
         }
 
 
+@planned_for_their_values
 def signed_stats(
     *,
     user: User,
@@ -217,7 +226,8 @@ def _industry_join(*, top: bool) -> tuple[str, tuple]:
         if tops:
             key = "CASE industry_id " + " ".join("WHEN %s THEN %s" for _ in tops) + " END"
             params = tuple(value for pair in tops.items() for value in pair)
-    return f"LEFT JOIN (SELECT DISTINCT project_id, {key} AS k1 FROM {table}) i ON i.project_id = a.project_ref", params
+    links = f"SELECT DISTINCT project_id, {key} AS k1 FROM {table} WHERE project_id IN (SELECT project_ref FROM a)"
+    return f"LEFT JOIN ({links}) i ON i.project_id = a.project_ref", params
 
 
 def _tops() -> dict[int, int]:
