@@ -307,7 +307,8 @@ def _today() -> dt.date:
 
 
 def floor_connection():
-    """A psycopg connection of its own, in the time zone the API writes datetimes in."""
+    """A psycopg connection of its own, in the time zone the API writes datetimes in, with the
+    session settings the project's connections get (settings: work_mem, no JIT, the timeout)."""
     import psycopg
 
     db = settings.DATABASES["default"]
@@ -317,6 +318,7 @@ def floor_connection():
         password=db.get("PASSWORD") or None,
         host=db.get("HOST") or None,
         port=db.get("PORT") or None,
+        options=db.get("OPTIONS", {}).get("options", ""),
         autocommit=True,
     )
     connection.execute(f"SET TIME ZONE '{settings.TIME_ZONE}'")

@@ -199,3 +199,30 @@ def test_the_pipeline_without_medians_has_the_same_counts_and_sums(world, manage
     assert all(row["stays"] is None and row["median_days"] is None for row in light["stages"])
     assert all(row["median_days_current"] is None for row in light["stages"])
     assert light["stalled"] == []
+
+
+@pytest.mark.django_db
+def test_a_report_plans_its_statements_for_their_values_and_restores_the_setting():
+    """On PostgreSQL a prepared statement moves to a generic plan after five runs; a report's
+    statements are planned for their values while it runs, and the connection is as before after."""
+    from django.db import connection
+
+    from crm.reports.stats.common import planned_for_their_values
+
+    def plan_mode():
+        if connection.vendor != "postgresql":
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW plan_cache_mode")
+            return cursor.fetchone()[0]
+
+    before = plan_mode()
+    assert planned_for_their_values(plan_mode)() == ("force_custom_plan" if connection.vendor == "postgresql" else None)
+    assert plan_mode() == before
+
+    def failing():
+        raise StatsInputError({"year": ["bad"]})
+
+    with pytest.raises(StatsInputError):
+        planned_for_their_values(failing)()
+    assert plan_mode() == before
