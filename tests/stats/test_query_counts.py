@@ -134,4 +134,10 @@ def test_no_request_makes_more_queries_with_three_times_the_rows(editor_api, pla
     grow(place, 20)
     with_30 = {path: queries(editor_api, url) for path, url in urls.items()}
     assert with_10 == with_30, (with_10, with_30)
-    assert with_30 == BUDGETS
+    assert with_30 == {path: BUDGETS[path] + on_postgresql(path) for path in BUDGETS}
+
+
+def on_postgresql(path: str) -> int:
+    """On PostgreSQL a stats report also sets, then resets, the planning of its statements for
+    their values (common.planned_for_their_values): two statements more."""
+    return 2 if connection.vendor == "postgresql" and path.startswith("stats/") else 0
