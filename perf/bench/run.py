@@ -36,8 +36,21 @@ AUTHENTICATION = ('"authtoken_token"', '"django_session"', '"auth_permission"')
 SESSION_USER = 'SELECT "crm_user"."id", "crm_user"."password",'
 
 
+class Timings:
+    """Medians of a result's rounds, and its own against its floor's."""
+
+    @staticmethod
+    def median(values):
+        return statistics.median(values) if values else None
+
+    @property
+    def ratio(self):
+        api, floor = self.median(self.api), self.median(self.floor)
+        return api / floor if api and floor else None
+
+
 @dataclass
-class EndpointResult:
+class EndpointResult(Timings):
     name: str
     url: str
     rows: int = 0
@@ -55,15 +68,6 @@ class EndpointResult:
     api_jump: list[float] = field(default_factory=list)
     note: str = ""
 
-    @staticmethod
-    def median(values):
-        return statistics.median(values) if values else None
-
-    @property
-    def ratio(self):
-        api, floor = self.median(self.api), self.median(self.floor)
-        return api / floor if api and floor else None
-
     @property
     def deep_ratio(self):
         api, deep = self.median(self.api), self.median(self.api_deep)
@@ -76,7 +80,7 @@ class EndpointResult:
 
 
 @dataclass
-class ReportResult:
+class ReportResult(Timings):
     """One report at the scale of this database: its own timings against its floor (the report's
     own SQL replayed on a connection of its own, and its answer written with orjson)."""
 
@@ -87,15 +91,6 @@ class ReportResult:
     api: list[float] = field(default_factory=list)
     floor: list[float] = field(default_factory=list)
     note: str = ""
-
-    @staticmethod
-    def median(values):
-        return statistics.median(values) if values else None
-
-    @property
-    def ratio(self):
-        api, floor = self.median(self.api), self.median(self.floor)
-        return api / floor if api and floor else None
 
 
 @dataclass
