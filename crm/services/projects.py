@@ -152,7 +152,8 @@ def project_change_stage(
         project=project, to_stage=to_stage, user=user, reason=reason, changed_on=changed_on, fields=fields
     )
     changed_on = changed_on or today()
-    # The stay in the stage the project leaves ends today (moves are never dated before the latest).
+    # The stay in the stage the project leaves ends with this move (moves are never dated before
+    # the latest one, so only the latest move's stay changes).
     latest = project.stage_changes.order_by("-changed_on", "-changed_at", "-id").first()
     if latest is not None:
         latest.stay_days = (changed_on - latest.changed_on).days

@@ -16,6 +16,7 @@ from .common import (
     add_months,
     arrived_by,
     first_signing,
+    has_reached,
     planned_for_their_values,
     rate,
     reached_on,
@@ -46,22 +47,17 @@ def event_outcomes(*, user: User, meeting: Meeting, today: dt.date | None = None
     )
 
     def figures_at(day: dt.date) -> dict:
-        found = cohort.annotate(
-            construction_on=reached_on(ProjectStage.CONSTRUCTION, day),
-            production_on=reached_on(ProjectStage.PRODUCTION, day),
-            arrived=arrived_by(day),
-        ).aggregate(
-            started_construction=Count("pk", filter=Q(construction_on__isnull=False)),
-            in_production=Count("pk", filter=Q(production_on__isnull=False)),
-            capital_arrived=Sum("arrived"),
-            arrived_of_contracted=Sum("arrived", filter=Q(contracted_investment__isnull=False)),
-            contracted=Sum("contracted_investment"),
+        found = cohort.aggregate(
+            started_construction=Count("pk", filter=Q(has_reached(ProjectStage.CONSTRUCTION, day))),
+            in_production=Count("pk", filter=Q(has_reached(ProjectStage.PRODUCTION, day))),
+            capital_arrived=Sum(arrived_by(day)),
+            arrived_of_contracted=Sum(arrived_by(day), filter=Q(contracted_investment__isnull=False)),
         )
         return {
             "started_construction": found["started_construction"],
             "in_production": found["in_production"],
             "capital_arrived": found["capital_arrived"] or ZERO,
-            "capital_arrival_rate": rate(found["arrived_of_contracted"] or ZERO, found["contracted"] or ZERO),
+            "capital_arrival_rate": rate(found["arrived_of_contracted"] or ZERO, projects["contracted"] or ZERO),
         }
 
     checkpoints = []

@@ -71,8 +71,8 @@ def kpis(*, user: User, year: int, as_of: dt.date | None = None, today: dt.date 
     # far, and how many of them had reached the stage by as_of.
     def planned(kind: str, stage: str) -> dict:
         due = Milestone.objects.filter(kind=kind, due_on__gte=start, due_on__lte=until).values("project_id")
-        planned = projects.filter(pk__in=due)
-        return _ratio(planned.filter(has_reached(stage, as_of)).count(), planned.count())
+        due_projects = projects.filter(pk__in=due)
+        return _ratio(due_projects.filter(has_reached(stage, as_of)).count(), due_projects.count())
 
     signed_investment = signed["investment"] or ZERO
     contracted = signed["contracted"] or ZERO

@@ -78,12 +78,12 @@ def pipeline_stats(
     for stage, count, investment, without_investment, stalled_here in sums:
         figures[stage].add(count, investment, without_investment)
         stalled += stalled_here
-    stays: dict = {}
+    current, stays = {}, {}
     if medians:
         # The median days in the stage now, from how many projects entered it on each day: a few
         # thousand rows whatever the number of projects (the days are counted from ``since``).
-        for stage, since, count in projects.order_by().values_list("stage", "since").annotate(count=Count("pk")):
-            figures[stage].days.append(((today - since).days, count))
+        entered = projects.order_by().values_list("stage", "since").annotate(count=Count("pk"))
+        current = histograms((stage, (today - since).days, count) for stage, since, count in entered)
         # The ended stays (``stay_days`` of each move), counted by length. The stays of the
         # projects the user may see; narrowed to the filtered projects when a filter narrows them.
         ended = access.visible(user, ProjectStageChange.objects.filter(stay_days__isnull=False))
@@ -98,7 +98,7 @@ def pipeline_stats(
             **figures[stage].as_dict(),
             "stays": sum(count for _days, count in stays.get(stage, [])) if medians else None,
             "median_days": median_days(stays.get(stage, [])),
-            "median_days_current": median_days(sorted(figures[stage].days)),
+            "median_days_current": median_days(current.get(stage, [])),
         }
         for stage in STAGES
     ]
@@ -115,12 +115,11 @@ def pipeline_stats(
 
 
 class Figures:
-    """The projects of a stage (or of all): how many, their exact total investment, how many
-    have none, and how many share each number of days in the stage."""
+    """The projects of a stage (or of all): how many, their exact total investment, and how many
+    have none."""
 
     def __init__(self):
         self.projects, self.total_investment, self.projects_without_investment = 0, ZERO, 0
-        self.days: list[tuple[int, int]] = []
 
     def add(self, count: int, investment, without_investment: int) -> None:
         self.projects += count

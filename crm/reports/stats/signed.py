@@ -6,7 +6,6 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Case, Exists, F, OuterRef, Subquery, Value, When
@@ -49,16 +48,17 @@ class Figures:
         self.contracted_investment = ZERO
         self.projects_without_investment = 0
 
-    def add(self, row: Sums) -> None:
-        """Add the sums of some signings; their projects count when they are first signings."""
-        self.agreements += row.agreements
-        self.amount += row.amount
-        self.agreements_without_amount += row.agreements_without_amount
-        if row.first:
-            self.projects += row.projects
-            self.total_investment += row.total_investment
-            self.contracted_investment += row.contracted_investment
-            self.projects_without_investment += row.projects_without_investment
+    def add(self, first, count, amount, without_amount, investment, contracted, without_investment) -> None:
+        """Add the sums of some signings (one row of ``_sums``): each is its project's first
+        signing, and counts the project, when ``first`` is true."""
+        self.agreements += count
+        self.amount += money(amount)
+        self.agreements_without_amount += int(without_amount)
+        if first:
+            self.projects += count
+            self.total_investment += money(investment)
+            self.contracted_investment += money(contracted)
+            self.projects_without_investment += int(without_investment)
 
     def as_dict(self) -> dict:
         return {
@@ -127,19 +127,6 @@ def signed_stats(
 # Groupings -------------------------------------------------------------------------------------
 
 
-class Sums(NamedTuple):
-    """The sums of the signings of one group that are (or are not) their projects' first."""
-
-    first: bool
-    agreements: int
-    amount: Decimal
-    agreements_without_amount: int
-    projects: int
-    total_investment: Decimal
-    contracted_investment: Decimal
-    projects_without_investment: int
-
-
 # The group keys of a signing, by grouping (the industries are joined in ``_sums``).
 KEYS = {
     "month": {"k1": ExtractYear("signed_on"), "k2": ExtractMonth("signed_on")},
@@ -193,18 +180,7 @@ def _sums(agreements, group_by: str) -> tuple[dict, Figures]:
     totals = Figures()
     width = len(columns)
     for grouped, *row in found:
-        first, count, amount, without_amount, investment, contracted, without_investment = row[width:]
-        sums = Sums(
-            bool(first),
-            count,
-            money(amount),
-            int(without_amount),
-            count,
-            money(investment),
-            money(contracted),
-            int(without_investment),
-        )
-        (groups[_key(group_by, row[:width])] if grouped else totals).add(sums)
+        (groups[_key(group_by, row[:width])] if grouped else totals).add(*row[width:])
     return groups, totals
 
 
